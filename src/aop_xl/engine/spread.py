@@ -1,0 +1,163 @@
+"""A matrix that meets two fixed margins exactly (domain.md section 2, "two fixed margins").
+
+Biproportional fitting (iterative proportional fitting, RAS) scales a seed matrix until its
+rows and columns sum to the margins; controlled rounding then turns it into whole units while
+keeping every row and column total exact. Every cell ends at its fitted value rounded down or
+up, never further away.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+
+from aop_xl.errors import PlanError
+from aop_xl.engine.split import FLOOR_SLACK
+from aop_xl.units import check_unit, from_units, to_units
+
+MAX_FIT_ITERATIONS = 10_000
+FIT_TOLERANCE = 1e-11
+
+
+def _margin(values, name: str, unit: float) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim != 1 or arr.size == 0:
+        raise PlanError(f"{name}: expected a non-empty list of numbers")
+    units = to_units(arr, unit, field=name)
+    if (units < 0).any():
+        i = int(np.flatnonzero(units < 0)[0])
+        raise PlanError(f"{name}[{i}]: must be >= 0, got {arr[i]:g}")
+    return np.atleast_1d(units)
+
+
+def fit(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Iterative proportional fitting of ``seed`` to the row and column totals (floats)."""
+    x = seed.astype(float).copy()
+    for _ in range(MAX_FIT_ITERATIONS):
+        rs = x.sum(axis=1)
+        x *= np.divide(rows, rs, out=np.zeros_like(rs), where=rs > 0)[:, None]
+        cs = x.sum(axis=0)
+        x *= np.divide(cols, cs, out=np.zeros_like(cs), where=cs > 0)[None, :]
+        scale = max(1.0, float(rows.max(initial=0)))
+        if np.abs(x.sum(axis=1) - rows).max(initial=0) <= FIT_TOLERANCE * scale:
+            return x
+    raise PlanError(
+        "seed: cannot meet both margins (its zero cells leave some row or column without room for its total)"
+    )
+
+
+def _floors(x: np.ndarray, rows: np.ndarray, cols: np.ndarray):
+    fl = np.floor(x + FLOOR_SLACK)
+    if (rows - fl.sum(axis=1) < 0).any() or (cols - fl.sum(axis=0) < 0).any():
+        fl = np.floor(x)
+    fl = fl.astype(np.int64)
+    return fl, rows - fl.sum(axis=1), cols - fl.sum(axis=0)
+
+
+def round_rank_one(x: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Controlled rounding of a matrix with no structural zeros inside non-zero rows/columns.
+
+    Ryser's construction: each row takes its extra units in the columns that still need the
+    most, ties to the larger fraction, then to the earlier column. It always succeeds when
+    the margins are consistent and every cell of a non-zero row and column may be rounded up,
+    which holds for an outer product (rep shares x cells).
+    """
+    fl, need_r, need_c = _floors(x, rows, cols)
+    frac = x - fl
+    out = fl.copy()
+    need_c = need_c.copy()
+    col_index = np.arange(x.shape[1])
+    for i in np.flatnonzero(need_r > 0):
+        k = int(need_r[i])
+        order = np.lexsort((col_index, -frac[i], -need_c))[:k]
+        if (need_c[order] <= 0).any():
+            raise PlanError("margins: cannot be met by rounding (row and column totals disagree)")
+        out[i, order] += 1
+        need_c[order] -= 1
+    return out
+
+
+def round_controlled(x: np.ndarray, rows: np.ndarray, cols: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Controlled rounding that rounds up the cells with the largest fractions it can.
+
+    Solves the transportation problem "add 0 or 1 to each cell's floor so that the margins
+    hold, maximising the fractions rounded up"; its constraint matrix is totally unimodular,
+    so the optimal vertex the simplex method returns is whole.
+    """
+    fl, need_r, need_c = _floors(x, rows, cols)
+    if not need_r.any():
+        return fl
+    frac = x - fl
+    cells = np.flatnonzero(allowed.reshape(-1))
+    r_idx, c_idx = np.divmod(cells, x.shape[1])
+    m, n, k = x.shape[0], x.shape[1], cells.size
+    a = sparse.vstack(
+        [
+            sparse.csr_matrix((np.ones(k), (r_idx, np.arange(k))), shape=(m, k)),
+            sparse.csr_matrix((np.ones(k), (c_idx, np.arange(k))), shape=(n, k)),
+        ]
+    )
+    # A tiny preference for earlier cells makes the choice between equal fractions repeatable.
+    cost = -(frac.reshape(-1)[cells]) + 1e-12 * np.arange(k) / max(k, 1)
+    res = linprog(cost, A_eq=a, b_eq=np.concatenate([need_r, need_c]), bounds=(0, 1), method="highs")
+    if res.status != 0:
+        raise PlanError("margins: cannot be met by rounding the fitted matrix")
+    extra = np.zeros(x.size, dtype=np.int64)
+    extra[cells] = np.rint(res.x).astype(np.int64)
+    out = fl + extra.reshape(x.shape)
+    if (out.sum(axis=1) != rows).any() or (out.sum(axis=0) != cols).any():
+        raise PlanError("margins: cannot be met by rounding the fitted matrix")
+    return out
+
+
+def spread_units(rows: np.ndarray, cols: np.ndarray, seed: np.ndarray | None = None) -> np.ndarray:
+    """:func:`spread` in whole units (int64 margins)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    if rows.sum() != cols.sum():
+        raise PlanError(
+            f"margins: row totals add up to {rows.sum()} units but column totals to {cols.sum()}; they must agree"
+        )
+    if seed is None:
+        total = rows.sum()
+        x = np.outer(rows, cols) / total if total else np.zeros((rows.size, cols.size))
+        return round_rank_one(x, rows, cols)
+    s = np.asarray(seed, dtype=float)
+    if s.shape != (rows.size, cols.size):
+        raise PlanError(f"seed: expected shape {rows.size} x {cols.size} (rows x columns), got {' x '.join(map(str, s.shape))}")
+    if (~np.isfinite(s) | (s < 0)).any():
+        i, j = np.argwhere(~np.isfinite(s) | (s < 0))[0]
+        raise PlanError(f"seed[{i}][{j}]: must be a finite number >= 0, got {s[i, j]:g}")
+    for name, totals, sums in (("row", rows, s.sum(axis=1)), ("column", cols, s.sum(axis=0))):
+        empty = (totals > 0) & (sums <= 0)
+        if empty.any():
+            raise PlanError(f"seed: {name} {int(np.flatnonzero(empty)[0])} is all zero but its total is not")
+    x = fit(s, rows.astype(float), cols.astype(float))
+    return round_controlled(x, rows, cols, s > 0)
+
+
+def spread(row_totals, col_totals, seed=None, unit: float = 0.01) -> np.ndarray:
+    """A matrix whose rows and columns sum exactly to both margins, in whole units.
+
+    Args:
+        row_totals: the fixed row totals (e.g. regions), each a multiple of ``unit``, >= 0.
+        col_totals: the fixed column totals (e.g. products); must add up to the same total.
+        seed: a matrix of relative weights (rows x columns) whose pattern the result keeps;
+            zero cells stay zero. Default: proportional (row x column / total).
+        unit: the rounding unit.
+
+    Returns:
+        A float matrix of shape (len(row_totals), len(col_totals)).
+
+    Raises:
+        PlanError: margins that disagree, negative values, a seed that cannot meet them.
+
+    Examples:
+        >>> spread([60, 40], [50, 30, 20], unit=1).tolist()
+        [[30.0, 18.0, 12.0], [20.0, 12.0, 8.0]]
+    """
+    unit = check_unit(unit)
+    rows = _margin(row_totals, "row_totals", unit)
+    cols = _margin(col_totals, "col_totals", unit)
+    return from_units(spread_units(rows, cols, seed), unit)

@@ -1,0 +1,71 @@
+"""Whole numbers of the rounding unit: how amounts stay exact.
+
+Every target is a whole number of the plan's unit (0.01, 1, 1000...). The engine counts in
+integer units and turns them back into amounts only at the edge, so float arithmetic never
+breaks an exact sum.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from aop_xl.errors import PlanError
+
+# Relative slack when deciding that a float is a whole number of units: wide enough for the
+# representation error of decimal amounts, far too narrow to hide a real fraction of a unit.
+_REL_TOL = 1e-9
+
+
+def _per_unit(unit: float) -> int | None:
+    # 0.01 is not exact in binary; dividing by 100 gives the nearest double to 0.07 where
+    # multiplying 7 by 0.01 does not.
+    if unit < 1:
+        inv = 1 / unit
+        if abs(inv - round(inv)) <= _REL_TOL * inv:
+            return round(inv)
+    return None
+
+
+def check_unit(unit: float) -> float:
+    """Return ``unit`` if it is a usable rounding unit, else raise PlanError."""
+    if not (isinstance(unit, (int, float, np.floating, np.integer)) and math.isfinite(unit) and unit > 0):
+        raise PlanError(f"unit: must be a positive number, got {unit!r}")
+    return float(unit)
+
+
+def to_units(amount, unit: float, *, field: str = "total", round_half: bool = False):
+    """Amount(s) as whole numbers of ``unit`` (int64), refusing fractions of a unit.
+
+    Args:
+        amount: a number or an array of numbers.
+        unit: the rounding unit.
+        field: the name used in the error message.
+        round_half: round to the nearest unit (half away from zero) instead of refusing.
+    """
+    q = np.asarray(amount, dtype=float) / unit
+    if not np.all(np.isfinite(q)):
+        raise PlanError(f"{field}: must be a finite number, got {amount!r}")
+    r = np.where(q >= 0, np.floor(np.abs(q) + 0.5 + _REL_TOL), -np.floor(np.abs(q) + 0.5 + _REL_TOL))
+    if not round_half:
+        bad = np.abs(q - np.round(q)) > _REL_TOL * np.maximum(1.0, np.abs(q))
+        if np.any(bad):
+            value = np.asarray(amount, dtype=float).reshape(-1)[int(np.flatnonzero(bad.reshape(-1))[0])]
+            raise PlanError(f"{field}: {value:.10g} is not a multiple of the unit {unit:g}")
+        r = np.round(q)
+    out = r.astype(np.int64)
+    return int(out) if out.ndim == 0 else out
+
+
+def from_units(units, unit: float):
+    """Whole numbers of ``unit`` back to amounts (floats nearest to the decimal amount)."""
+    per = _per_unit(unit)
+    arr = np.asarray(units, dtype=np.int64)
+    out = arr / per if per is not None else arr * unit
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def round_to_unit(amount: float, unit: float) -> float:
+    """Round an amount to the nearest whole unit, halves away from zero (like Excel ROUND)."""
+    return from_units(to_units(amount, unit, round_half=True), unit)
