@@ -428,8 +428,10 @@ def _message(err: dict[str, Any], data: Any) -> str:
         return f"{path}: must be {op} {_describe(bound)}, got {_describe(value)}"
     if kind == "literal_error":
         return f"{path}: must be {ctx.get('expected', 'one of the allowed values')}, got {_describe(value)}"
-    if kind in ("too_short", "too_long"):
-        return f"{path}: {err['msg'].lower()}"
+    if kind == "too_short":
+        return f"{path}: expected at least {ctx.get('min_length')} items, got {ctx.get('actual_length')}"
+    if kind == "too_long":
+        return f"{path}: expected at most {ctx.get('max_length')} items, got {ctx.get('actual_length')}"
     if kind == "value_error":
         return f"{path}: {str(ctx.get('error', err['msg']))}"
     return f"{path}: {err['msg'][0].lower() + err['msg'][1:]}, got {_describe(value)}"

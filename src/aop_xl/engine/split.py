@@ -65,10 +65,27 @@ def split_rows(totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
         left = totals - floor.sum(axis=1).astype(np.int64)
     rem = np.round(share - floor, REMAINDER_DECIMALS)
     rem[w <= 0] = -1.0
+    out = floor.astype(np.int64)
+    if totals.shape[0] == 1:
+        out[0] += _largest(rem[0], int(left[0]))
+        return out
     order = np.argsort(-rem, axis=1, kind="stable")
     rank = np.empty_like(order)
     np.put_along_axis(rank, order, np.arange(order.shape[1])[None, :].repeat(order.shape[0], axis=0), axis=1)
-    return floor.astype(np.int64) + (rank < left[:, None])
+    return out + (rank < left[:, None])
+
+
+def _largest(rem: np.ndarray, k: int) -> np.ndarray:
+    # One unit each to the k largest remainders, ties to the earlier member, in linear time:
+    # everything above the k-th largest value, then the earliest of those equal to it.
+    extra = np.zeros(rem.size, dtype=np.int64)
+    if k <= 0:
+        return extra
+    kth = np.partition(rem, rem.size - k)[rem.size - k]
+    above = rem > kth
+    extra[above] = 1
+    extra[np.flatnonzero(rem == kth)[: k - int(above.sum())]] = 1
+    return extra
 
 
 def split_units(

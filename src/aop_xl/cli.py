@@ -1,0 +1,78 @@
+"""The ``aop-xl`` command: each command builds its inputs and calls one library function.
+
+Library errors (``AopError``) become one line per problem on stderr and exit code 2 here, and
+only here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from aop_xl.errors import AopError
+
+PLAN_ARGUMENT = click.argument("plan", required=False, type=click.Path(dir_okay=False, path_type=Path))
+
+
+def _fail(problems: list[str]) -> None:
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    sys.exit(2)
+
+
+class _Group(click.Group):
+    # Every subcommand runs inside the root group's invoke, so this is the one place where a
+    # library error turns into its message lines and exit code 2 (click's own usage errors
+    # already exit 2).
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AopError as exc:
+            _fail(getattr(exc, "problems", None) or [str(exc)])
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="aop-xl")
+def main() -> None:
+    """aop_xl: the annual operating plan in Excel, exact to the cent.
+
+    PLAN is a plan file (TOML, or JSON); without it every command uses the embedded sample
+    plan (Northwind Trading, FY2027).
+    """
+
+
+@main.group()
+def plan() -> None:
+    """Check and inspect a plan file."""
+
+
+@plan.command("check")
+@PLAN_ARGUMENT
+def plan_check(plan: Path | None) -> None:
+    """Validate PLAN and print totals by region, product and quarter, quotas and ROI."""
+    from aop_xl.plan import load_plan
+    from aop_xl.report import plan_summary_text
+
+    click.echo(plan_summary_text(load_plan(plan)))
+
+
+@plan.command("show")
+@PLAN_ARGUMENT
+@click.option("--json", "as_json", is_flag=True, help="Print the engine's results as JSON.")
+def plan_show(plan: Path | None, as_json: bool) -> None:
+    """Print the engine's results for PLAN: targets, quotas, budget and KPIs."""
+    from aop_xl.plan import load_plan
+    from aop_xl.report import plan_results, plan_summary_text
+
+    loaded = load_plan(plan)
+    if as_json:
+        click.echo(json.dumps(plan_results(loaded), indent=2, ensure_ascii=False))
+    else:
+        click.echo(plan_summary_text(loaded))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,62 @@
+"""The aop-xl command: in-process runs, exit codes, then the result through the library."""
+
+import json
+
+from click.testing import CliRunner
+
+from aop_xl import load_plan
+from aop_xl.cli import main
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_help_lists_the_commands():
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "plan" in result.output
+
+
+def test_plan_check_prints_totals_by_region_and_quarter():
+    result = run("plan", "check")
+    assert result.exit_code == 0, result.output
+    assert "Total target: USD 24,000,000.00" in result.output
+    assert "East" in result.output and "9,600,000.00" in result.output
+    assert "Q2" in result.output
+    assert "ROI" in result.output
+
+
+def test_plan_show_json_is_the_engines_numbers():
+    result = run("plan", "show", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["total_target"] == load_plan().total_target()
+    assert data["regions"] == {"East": 9_600_000, "West": 6_000_000, "South": 6_000_000, "Central": 2_400_000}
+    assert round(sum(t["target"] for t in data["targets"]), 2) == 24_000_000
+
+
+def test_bad_plan_gives_one_line_per_problem_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[plan]\ncompany = "X"\nyear = 2027\ntotal_target = 100\n'
+        '[[regions]]\nname = "North"\nmarket = "core"\nweight = -5\n'
+        '[[products]]\nname = "A"\nbcg = "star"\nweight = 1\ngross_margin = 0.4\n'
+        '[[reps]]\nname = "R"\nregion = "Nort"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["plan", "check", str(bad)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"error: {bad}: regions[0].weight: must be >= 0, got -5"]
+    assert "Traceback" not in result.output
+
+
+def test_missing_file_is_exit_2(tmp_path):
+    result = run("plan", "check", str(tmp_path / "nope.toml"))
+    assert result.exit_code == 2
+    assert "no such plan file" in result.stderr
+
+
+def test_usage_error_is_not_exit_0():
+    assert run("plan", "check", "--bogus").exit_code == 2

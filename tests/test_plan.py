@@ -1,0 +1,147 @@
+"""The plan file: loading, defaults and one clear message per problem."""
+
+import copy
+import json
+import tomllib
+from importlib import resources
+
+import pytest
+
+from aop_xl import PlanError, load_plan, plan_from_dict
+
+
+def sample_dict():
+    text = resources.files("aop_xl").joinpath("data/sample_plan.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def problems_of(data):
+    with pytest.raises(PlanError) as err:
+        plan_from_dict(data)
+    return err.value.problems
+
+
+def test_sample_plan_covers_the_domain():
+    plan = load_plan()
+    assert plan.plan.company == "Northwind Trading"
+    assert {r.market for r in plan.regions} == {"core", "growth", "new"}
+    assert {p.bcg for p in plan.products} == {"star", "cash_cow", "question_mark", "dog"}
+    assert len(plan.regions) == 4 and len(plan.products) == 6 and len(plan.reps) == 12
+    assert plan.seasonality.quarters == [30, 40, 30, 40]
+    assert len(plan.plan.goals) == 3
+    assert plan.total_target() == 24_000_000
+
+
+def test_json_plans_are_accepted(tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(sample_dict()), encoding="utf-8")
+    assert load_plan(path) == load_plan()
+
+
+def test_every_problem_is_reported_with_its_field_and_value():
+    data = sample_dict()
+    data["regions"][2]["weight"] = -5
+    data["regions"][1]["market"] = "emerging"
+    data["plan"]["colour"] = "blue"
+    data["seasonality"] = {"quarters": [1, 2, 3]}
+    problems = problems_of(data)
+    assert "regions[2].weight: must be >= 0, got -5" in problems
+    assert "regions[1].market: must be 'core', 'growth' or 'new', got \"emerging\"" in problems
+    assert "plan.colour: unknown key" in problems
+    assert "seasonality.quarters: expected at least 4 items, got 3" in problems
+
+
+def test_unknown_region_suggests_the_closest_name():
+    data = sample_dict()
+    data["reps"][4]["region"] = "Wset"
+    assert problems_of(data) == ['reps[4].region: "Wset" is not a region (did you mean "West"?)']
+
+
+def test_duplicate_names_are_refused_even_when_they_differ_by_case():
+    data = sample_dict()
+    data["products"][3]["name"] = "widgets pro"
+    [problem] = problems_of(data)
+    assert problem.startswith('products[3].name: "widgets pro" duplicates products[0].name "Widgets Pro"')
+
+
+def test_weights_all_zero():
+    data = sample_dict()
+    for r in data["regions"]:
+        r["weight"] = 0
+    assert problems_of(data) == ["regions: weights are all zero"]
+
+
+def test_total_not_a_multiple_of_the_unit():
+    data = sample_dict()
+    data["plan"]["unit"] = 1000
+    data["plan"]["total_target"] = 24_000_500
+    assert problems_of(data) == ["plan.total_target: 24000500 is not a multiple of the unit 1000"]
+
+
+def test_tiers_must_ascend():
+    data = sample_dict()
+    data["commission"]["tiers"] = [{"floor": 0, "rate": 0.01}, {"floor": "challenge", "rate": 0.02}, {"floor": "base", "rate": 0.015}]
+    assert problems_of(data) == [
+        'commission.tiers[2].floor: tiers must be in ascending order of floor, got "base" after "challenge"'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("plan", "company"), "North\x07wind", "plan.company: must not contain control characters"),
+        (("plan", "company"), "x" * 32_768, "plan.company: must be at most 32767 characters, got 32768"),
+        (("regions", 0, "weight"), float("nan"), "regions[0].weight"),
+        (("products", 0, "gross_margin"), float("inf"), "products[0].gross_margin"),
+    ],
+)
+def test_text_and_numbers_excel_cannot_hold_are_refused(path, value, message):
+    data = sample_dict()
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    assert any(p.startswith(message) for p in problems_of(data))
+
+
+def test_growth_driven_total_and_weights():
+    data = sample_dict()
+    del data["plan"]["total_target"]
+    for r, pyr in zip(data["regions"], [8_000_000, 5_000_000, 4_000_000, 0]):
+        del r["weight"]
+        r["prior_year_revenue"] = pyr
+    data["regions"][3]["target"] = 1_500_000  # a new market gets an absolute target
+    plan = plan_from_dict(data)
+    # core +5%, growth +20%, new: its absolute target.
+    assert plan.total_target() == pytest.approx(8_400_000 + 5_250_000 + 4_800_000 + 1_500_000)
+    assert plan.region_weights()[:3] == pytest.approx([8_400_000, 5_250_000, 4_800_000])
+
+
+def test_total_from_prior_year_revenue_and_growth():
+    data = sample_dict()
+    del data["plan"]["total_target"]
+    data["plan"]["prior_year_revenue"] = 21_052_631.58
+    data["plan"]["growth"] = 0.14
+    assert plan_from_dict(data).total_target() == 24_000_000.0
+
+
+def test_missing_total_names_what_is_needed():
+    data = sample_dict()
+    del data["plan"]["total_target"]
+    [problem] = problems_of(data)
+    assert problem.startswith("plan.total_target: required")
+
+
+def test_bad_files_name_the_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[plan\ncompany = 1", encoding="utf-8")
+    with pytest.raises(PlanError, match=r"bad\.toml: not valid TOML"):
+        load_plan(bad)
+    with pytest.raises(PlanError, match=r"missing\.toml: no such plan file"):
+        load_plan(tmp_path / "missing.toml")
+    data = copy.deepcopy(sample_dict())
+    data["regions"][0]["weight"] = -1
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(PlanError, match=r"plan\.json: regions\[0\]\.weight: must be >= 0, got -1"):
+        load_plan(path)

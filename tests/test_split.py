@@ -1,0 +1,157 @@
+"""split(): exact largest-remainder splits (domain.md section 2)."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aop_xl import PlanError, split
+from aop_xl.engine.split import split_rows
+
+UNITS = st.sampled_from([0.01, 1.0, 1000.0, 0.05, 0.25])
+WEIGHTS = st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False), min_size=1, max_size=40)
+
+
+def as_units(parts, unit):
+    q = np.asarray(parts) / unit
+    assert np.allclose(q, np.round(q), rtol=1e-12, atol=1e-6), "a part is not a whole number of units"
+    return np.round(q).astype(np.int64)
+
+
+def test_quarterly_weights_from_the_sources():
+    # Q1 30, Q2 40, Q3 30, Q4 40 sum to 140: Q1 = Q3 = 30/140, Q2 = Q4 = 40/140 of the year.
+    parts = split(24_000_000, [30, 40, 30, 40], unit=1)
+    assert parts.tolist() == [5_142_857, 6_857_143, 5_142_857, 6_857_143]
+    assert parts.sum() == 24_000_000
+
+
+def test_cents_go_to_the_largest_remainders_and_ties_to_the_earlier_member():
+    assert split(100, [1, 1, 1]).tolist() == [33.34, 33.33, 33.33]
+    assert split(0.02, [1, 1, 1]).tolist() == [0.01, 0.01, 0.0]
+    # 10 x 1/3 = 3.33.., 10 x 2/3 = 6.66..: the larger remainder wins over the earlier member.
+    assert split(10, [1, 2], unit=1).tolist() == [3.0, 7.0]
+
+
+def test_decimal_parts_are_the_nearest_doubles():
+    parts = split(0.07, [1], unit=0.01)
+    assert parts.tolist() == [0.07]
+    assert split(1234.56, [1, 1, 1, 1]).tolist() == [308.64, 308.64, 308.64, 308.64]
+
+
+def test_locks_keep_their_amount_and_the_rest_is_split():
+    assert split(100, [1, 1, 1], unit=1, locks={0: 50}).tolist() == [50.0, 25.0, 25.0]
+    assert split(100, [5, 1, 1], unit=1, locks={2: 100}).tolist() == [0.0, 0.0, 100.0]
+
+
+def test_zero_weight_members_get_zero():
+    assert split(10, [0, 1, 0, 1], unit=1).tolist() == [0.0, 5.0, 0.0, 5.0]
+    # Even when their remainder would tie with a positive member's.
+    assert split(3, [0, 1, 1], unit=1).tolist() == [0.0, 2.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"total": 100, "weights": [1, -5, 1]}, "weights[1]: weight must be a finite number >= 0, got -5"),
+        ({"total": 100, "weights": [0, 0]}, "weights: are all zero"),
+        ({"total": 100.005, "weights": [1]}, "total: 100.005 is not a multiple of the unit 0.01"),
+        ({"total": 100, "weights": [1, 1], "locks": {0: 150}}, "more than the total"),
+        ({"total": -100, "weights": [1, 1]}, "allow_negative"),
+        ({"total": 100, "weights": [1, float("nan")]}, "weights[1]"),
+        ({"total": 100, "weights": [1], "unit": 0}, "unit: must be a positive number"),
+        ({"total": 100, "weights": [1, 1], "locks": {5: 1}}, "locks: member 5 does not exist"),
+    ],
+)
+def test_bad_input_names_the_member_or_argument(kwargs, message):
+    with pytest.raises(PlanError) as err:
+        split(**kwargs)
+    assert message in str(err.value)
+
+
+def test_names_appear_in_messages():
+    with pytest.raises(PlanError, match='"North": weight must be'):
+        split(10, [1, -1], names=["South", "North"])
+
+
+def test_rounding_the_total_first_is_explicit():
+    assert split(100.005, [1, 1], round_total=True).tolist() == [50.01, 50.0]
+
+
+def test_negative_totals_only_when_allowed():
+    parts = split(-100, [1, 1, 1], unit=1, allow_negative=True)
+    assert parts.tolist() == [-34.0, -33.0, -33.0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(total_units=st.integers(min_value=0, max_value=10**12), weights=WEIGHTS, unit=UNITS)
+def test_parts_are_whole_units_summing_exactly_to_the_total(total_units, weights, unit):
+    if total_units and not any(weights):
+        return
+    total = total_units * unit
+    parts = split(total, weights, unit=unit)
+    units = as_units(parts, unit)
+    assert units.sum() == total_units
+    assert (units >= 0).all()
+    assert (units[np.asarray(weights) == 0] == 0).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    total_units=st.integers(min_value=1, max_value=10**6),
+    weights=st.lists(st.integers(min_value=0, max_value=1000), min_size=1, max_size=25),
+)
+def test_matches_an_exact_rational_largest_remainder(total_units, weights):
+    if not any(weights):
+        return
+    # Integer weights make the exact shares rational: the reference uses Fractions.
+    w_sum = sum(weights)
+    shares = [Fraction(total_units * w, w_sum) for w in weights]
+    floors = [s.numerator // s.denominator for s in shares]
+    left = total_units - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-(shares[i] - floors[i]), i))
+    expected = list(floors)
+    for i in order[:left]:
+        expected[i] += 1
+    assert split(total_units, weights, unit=1).astype(int).tolist() == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), unit=UNITS)
+def test_locks_are_respected(data, unit):
+    weights = data.draw(st.lists(st.integers(min_value=0, max_value=100), min_size=2, max_size=15))
+    n = len(weights)
+    locked = data.draw(st.dictionaries(st.integers(0, n - 1), st.integers(0, 10_000), max_size=n - 1))
+    free_weight = sum(w for i, w in enumerate(weights) if i not in locked)
+    rest = data.draw(st.integers(min_value=0, max_value=10**7)) if free_weight else 0
+    total_units = sum(locked.values()) + rest
+    parts = split(total_units * unit, weights, unit=unit, locks={k: v * unit for k, v in locked.items()})
+    units = as_units(parts, unit)
+    assert units.sum() == total_units
+    for pos, amount in locked.items():
+        assert units[pos] == amount
+
+
+@settings(max_examples=100, deadline=None)
+@given(weights=st.lists(st.integers(min_value=1, max_value=50), min_size=2, max_size=12, unique=True), data=st.data())
+def test_reordering_members_keeps_each_members_part_when_no_ties(weights, data):
+    # Distinct integer weights with a total that leaves no tie in the remainders: the part
+    # of a member does not depend on where it stands.
+    total_units = data.draw(st.integers(min_value=0, max_value=10**6))
+    w_sum = sum(weights)
+    rems = [Fraction(total_units * w, w_sum) % 1 for w in weights]
+    if len(set(rems)) < len(rems):
+        return
+    perm = data.draw(st.permutations(range(len(weights))))
+    base = split(total_units, weights, unit=1)
+    shuffled = split(total_units, [weights[i] for i in perm], unit=1)
+    assert [shuffled[k] for k in range(len(perm))] == [base[i] for i in perm]
+
+
+def test_split_rows_is_the_same_rule_row_by_row():
+    totals = np.array([100, 7, 0, 13])
+    weights = np.array([[1, 1, 1], [3, 0, 4], [1, 2, 3], [5, 5, 1]], dtype=float)
+    rows = split_rows(totals, weights)
+    for t, w, r in zip(totals, weights, rows):
+        assert r.tolist() == split(int(t), w, unit=1).astype(int).tolist()
