@@ -1,6 +1,10 @@
 """aop_xl: the annual operating plan in Excel, with numbers that add up to the cent."""
 
+from aop_xl.engine.budget import BudgetSummary, budget_summary, roi
+from aop_xl.engine.commission import band_reached, commission, commission_by_band, commission_statement, ytd_payments
+from aop_xl.engine.kpi import health_score, health_tier, kpi_status, lag, rag
 from aop_xl.engine.quota import annual_quotas, quotas
+from aop_xl.engine.reconcile import Reconciliation, reconcile
 from aop_xl.engine.split import split
 from aop_xl.engine.spread import spread
 from aop_xl.engine.targets import plan_targets
@@ -22,4 +26,19 @@ __all__ = [
     "quotas",
     "split",
     "spread",
+    "BudgetSummary",
+    "Reconciliation",
+    "band_reached",
+    "budget_summary",
+    "commission",
+    "commission_by_band",
+    "commission_statement",
+    "health_score",
+    "health_tier",
+    "kpi_status",
+    "lag",
+    "rag",
+    "reconcile",
+    "roi",
+    "ytd_payments",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from aop_xl.engine.quota import annual_quotas
 from aop_xl.engine.targets import plan_targets
 from aop_xl.plan import Plan
+from aop_xl.units import round_to_unit
 
 
 def _money(x: float, plan: Plan) -> str:
@@ -15,8 +16,10 @@ def _money(x: float, plan: Plan) -> str:
     return f"{x:,.{decimals}f}"
 
 
-def _totals(cube, by: str) -> dict[str, float]:
-    return {str(k): float(v) for k, v in cube.groupby(by, observed=True, sort=False)["target"].sum().items()}
+def _totals(cube, by: str, unit: float) -> dict[str, float]:
+    # Summing floats of cents leaves representation noise; the totals are whole units.
+    sums = cube.groupby(by, observed=True, sort=False)["target"].sum()
+    return {str(k): round_to_unit(float(v), unit) for k, v in sums.items()}
 
 
 def plan_results(plan: Plan) -> dict[str, Any]:
@@ -39,12 +42,13 @@ def plan_results(plan: Plan) -> dict[str, Any]:
             "goals": list(h.goals),
         },
         "total_target": float(plan.total_target()),
-        "regions": _totals(cube, "region"),
-        "products": _totals(cube, "product"),
-        "quarters": _totals(cube, "quarter"),
-        "months": _totals(cube, "month_name"),
+        "regions": _totals(cube, "region", h.unit),
+        "products": _totals(cube, "product", h.unit),
+        "quarters": _totals(cube, "quarter", h.unit),
+        "months": _totals(cube, "month_name", h.unit),
         "targets": [
-            {"region": r, "product": p, "month": int(m), "target": float(v)} for (r, p, m), v in region_cube.items()
+            {"region": r, "product": p, "month": int(m), "target": round_to_unit(float(v), h.unit)}
+            for (r, p, m), v in region_cube.items()
         ],
         "quotas": annual_quotas(plan).to_dict(orient="records"),
         "budget": {
@@ -80,9 +84,9 @@ def plan_summary_text(plan: Plan) -> str:
             lines.append(f"  {name:<{width}}  {_money(value, plan):>18}  {share:6.1%}")
         lines.append("")
 
-    block("By region", _totals(cube, "region"))
-    block("By product", _totals(cube, "product"))
-    block("By quarter", _totals(cube, "quarter"))
+    block("By region", _totals(cube, "region", h.unit))
+    block("By product", _totals(cube, "product", h.unit))
+    block("By quarter", _totals(cube, "quarter", h.unit))
     if plan.reps:
         q = annual_quotas(plan)
         width = max(len(n) for n in q["rep"])

@@ -1,0 +1,201 @@
+"""Budget and ROI (domain.md section 5), checked against hand computations from the TOML."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from importlib import resources
+
+import numpy as np
+import pytest
+
+from aop_xl import load_plan, plan_from_dict, plan_targets
+from aop_xl.engine.budget import MONTH_COLUMNS, BudgetSummary, budget_summary, roi
+from aop_xl.errors import PlanError
+
+SAMPLE = tomllib.loads(resources.files("aop_xl").joinpath("data/sample_plan.toml").read_text(encoding="utf-8"))
+
+
+def item_cost(item: dict) -> float:
+    if item["kind"] == "one_time":
+        return item["amount"]
+    return item["amount"] * item.get("months", 13 - item.get("start_month", 1))
+
+
+ITEMS_TOTAL = sum(item_cost(i) for i in SAMPLE["budget"])
+COMMISSION_AT_TARGET = 0.01 * 24_000_000  # marginal default tiers, sales = base quota: all in band 1
+MARGIN = {p["name"]: p["gross_margin"] for p in SAMPLE["products"]}
+
+
+def variant(**changes) -> dict:
+    data = copy.deepcopy(SAMPLE)
+    for key, value in changes.items():
+        data[key] = value
+    return data
+
+
+@pytest.fixture(scope="module")
+def summary() -> BudgetSummary:
+    return budget_summary(load_plan())
+
+
+def test_hand_computed_totals_are_what_the_toml_says():
+    # Guard the hand computation itself: 85,000 x 12 + ... + 36,000.
+    assert ITEMS_TOTAL == 1_449_000
+    assert COMMISSION_AT_TARGET == 240_000
+
+
+def test_sales_cost_is_items_plus_commission_at_target(summary):
+    assert summary.commission_at_target == COMMISSION_AT_TARGET
+    assert summary.sales_cost == pytest.approx(ITEMS_TOTAL + COMMISSION_AT_TARGET, abs=1e-6)
+    assert summary.revenue == 24_000_000
+
+
+def test_gross_profit_from_region_by_product_targets(summary):
+    cube = plan_targets(load_plan())
+    by_cell = cube.groupby(["region", "product"], observed=True)["target"].sum().reset_index()
+    expected = (by_cell["target"] * by_cell["product"].astype(str).map(MARGIN)).sum()
+    assert summary.gross_profit == pytest.approx(expected, abs=0.01)
+    # Every region uses the global product weights: 24M x sum(w x margin) / sum(w).
+    weights = {p["name"]: p["weight"] for p in SAMPLE["products"]}
+    blended = sum(weights[n] * MARGIN[n] for n in weights) / sum(weights.values())
+    assert blended == pytest.approx(0.468)
+    assert summary.gross_profit == pytest.approx(24_000_000 * blended, abs=1.0)
+
+
+def test_ratios(summary):
+    cost = ITEMS_TOTAL + COMMISSION_AT_TARGET
+    gp = 24_000_000 * 0.468
+    assert summary.roi == pytest.approx((gp - cost) / cost, rel=1e-9)
+    assert summary.cost_of_sales_ratio == pytest.approx(cost / 24_000_000, rel=1e-12)
+    assert summary.weighted_gross_margin == pytest.approx(0.468, rel=1e-9)
+    assert summary.break_even_revenue == pytest.approx(cost / 0.468, rel=1e-9)
+
+
+def test_items_table_spreads_each_item_over_its_months(summary):
+    items = summary.items
+    assert len(items) == len(SAMPLE["budget"]) + 1
+    assert list(items.columns[:7]) == ["item", "category", "kind", "region", "amount", "months_active", "cost"]
+    assert list(items.columns[7:]) == list(MONTH_COLUMNS)
+    monthly = items[list(MONTH_COLUMNS)].to_numpy()
+    np.testing.assert_allclose(monthly.sum(axis=1), items["cost"], atol=1e-6)
+    fairs = items.set_index("item").loc["Trade fairs", list(MONTH_COLUMNS)].tolist()
+    assert fairs == [0, 0, 15_000, 15_000, 15_000, 15_000, 0, 0, 0, 0, 0, 0]
+    launch = items.set_index("item").loc["Central market launch"]
+    assert launch["m01"] == 120_000 and launch["cost"] == 120_000 and launch["months_active"] == 1
+    assert items["region"].tolist()[5:9] == ["East", "West", "South", "Central"]
+    assert items["region"].iloc[0] is None
+
+
+def test_commission_line_is_paid_on_the_quarterly_true_up(summary):
+    line = summary.items.iloc[-1]
+    assert (line["item"], line["category"], line["kind"]) == ("Commissions at target", "commissions", "derived")
+    assert line["cost"] == COMMISSION_AT_TARGET
+    paid = [line[m] for m in MONTH_COLUMNS]
+    # At target all sales fall in the 1% band; quarters weigh 30/40/30/40 of 140.
+    q1, q2 = round(0.01 * 24_000_000 * 30 / 140, 2), round(0.01 * 24_000_000 * 40 / 140, 2)
+    assert paid == [0, 0, q1, 0, 0, q2, 0, 0, q1, 0, 0, q2]
+    assert sum(paid) == pytest.approx(COMMISSION_AT_TARGET, abs=1e-6)
+
+
+def test_by_region_roi_and_shared_cost(summary):
+    r = summary.by_region.set_index("region")
+    # region share of 24M: 40/25/25/10; commission 1% of it; travel / launch items.
+    expected_cost = {
+        "East": 72_000 + 96_000,
+        "West": 48_000 + 60_000,
+        "South": 54_000 + 60_000,
+        "Central": 120_000 + 24_000,
+    }
+    revenue = {"East": 9_600_000, "West": 6_000_000, "South": 6_000_000, "Central": 2_400_000}
+    for name, cost in expected_cost.items():
+        assert r.loc[name, "cost"] == pytest.approx(cost)
+        assert r.loc[name, "revenue"] == revenue[name]
+        gp = revenue[name] * 0.468
+        assert r.loc[name, "gross_profit"] == pytest.approx(gp, abs=0.5)
+        assert r.loc[name, "roi"] == pytest.approx((gp - cost) / cost, rel=1e-6)
+    assert summary.shared_cost == ITEMS_TOTAL - (72_000 + 48_000 + 54_000 + 120_000)
+    assert r["cost"].sum() + summary.shared_cost == pytest.approx(summary.sales_cost, abs=1e-6)
+    assert r["commission_at_target"].sum() == summary.commission_at_target
+
+
+def test_reallocation_moves_a_share_of_the_lowest_roi_regions_own_items_to_the_highest(summary):
+    realloc = summary.reallocation
+    assert realloc[["from_region", "to_region"]].values.tolist() == [["Central", "East"]]
+    assert realloc["amount"].tolist() == [0.10 * 120_000]
+    two = budget_summary(load_plan(), reallocation_share=0.25, reallocation_pairs=2).reallocation
+    assert two[["from_region", "to_region"]].values.tolist() == [["Central", "East"], ["South", "West"]]
+    assert two["amount"].tolist() == [30_000, 13_500]
+    assert budget_summary(load_plan(), reallocation_share=0).reallocation.empty
+    assert budget_summary(load_plan(), reallocation_pairs=0).reallocation.empty
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"reallocation_share": 1.5}, {"reallocation_share": -0.1}, {"reallocation_pairs": -1}]
+)
+def test_bad_reallocation_parameters(kwargs):
+    with pytest.raises(PlanError, match=next(iter(kwargs))):
+        budget_summary(load_plan(), **kwargs)
+
+
+def test_retroactive_mode_prices_commission_at_the_base_band():
+    data = variant()
+    data["commission"]["mode"] = "retroactive"
+    b = budget_summary(plan_from_dict(data))
+    assert b.commission_at_target == 0.015 * 24_000_000  # sales = base quota reach the 1.5% band
+
+
+def test_annual_payout_pays_commission_in_the_last_month():
+    data = variant()
+    data["commission"]["payout"] = "annual"
+    line = budget_summary(plan_from_dict(data)).items.iloc[-1]
+    assert [line[m] for m in MONTH_COLUMNS] == [0.0] * 11 + [COMMISSION_AT_TARGET]
+
+
+def test_no_cost_gives_no_roi_rather_than_nan_or_infinity():
+    data = variant(budget=[], reps=[])
+    b = budget_summary(plan_from_dict(data))
+    assert b.sales_cost == 0 and b.commission_at_target == 0
+    assert b.roi is None
+    assert b.cost_of_sales_ratio == 0
+    assert b.break_even_revenue == 0
+    assert b.by_region["roi"].isna().all()
+    assert str(b.by_region["roi"].dtype) == "Float64"
+    assert b.reallocation.empty
+    assert len(b.items) == 1 and b.items["cost"].iloc[0] == 0
+
+
+def test_zero_revenue_gives_no_ratios():
+    data = variant()
+    data["plan"] = {**data["plan"], "total_target": 0}
+    b = budget_summary(plan_from_dict(data))
+    assert b.revenue == 0 and b.gross_profit == 0
+    assert b.commission_at_target == 0
+    assert (b.cost_of_sales_ratio, b.weighted_gross_margin, b.break_even_revenue) == (None, None, None)
+    assert b.roi == pytest.approx(-1.0)  # all cost, no profit
+
+
+def test_non_positive_margin_has_no_break_even():
+    data = variant()
+    data["products"] = [{**p, "gross_margin": 0.0} for p in data["products"]]
+    b = budget_summary(plan_from_dict(data))
+    assert b.weighted_gross_margin == 0
+    assert b.break_even_revenue is None
+
+
+def test_rep_without_quota_costs_nothing():
+    data = variant()
+    data["reps"] = [*data["reps"], {"name": "New Hire", "region": "East", "share": 0}]
+    b = budget_summary(plan_from_dict(data))
+    assert b.commission_at_target == COMMISSION_AT_TARGET
+    assert b.by_region.set_index("region").loc["East", "commission_at_target"] == 96_000
+
+
+def test_roi_of_single_figures():
+    assert roi(24_000_000, 0.468, 1_689_000) == pytest.approx((11_232_000 - 1_689_000) / 1_689_000)
+    assert roi(1_000, 0.5, 500) == 0.0
+    assert roi(1_000, 0.5, 0) is None
+    with pytest.raises(PlanError, match="cost"):
+        roi(1_000, 0.5, -1)
+    with pytest.raises(PlanError, match="revenue"):
+        roi(float("nan"), 0.5, 1)

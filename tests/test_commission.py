@@ -1,0 +1,313 @@
+"""Commission tiers (domain.md section 4): worked numbers, boundaries, statements, properties."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aop_xl import load_plan, plan_from_dict
+from aop_xl.engine.commission import (
+    band_reached,
+    commission,
+    commission_by_band,
+    commission_statement,
+    ytd_payments,
+)
+from aop_xl.errors import PlanError
+from aop_xl.plan import Tier
+
+B, C, S = 1_000_000, 1_200_000, 1_300_000
+
+
+def sample_dict() -> dict:
+    text = resources.files("aop_xl").joinpath("data/sample_plan.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+# ----------------------------------------------------------------------- worked numbers
+
+
+def test_worked_example_marginal_is_15000():
+    assert commission(S, B, C) == pytest.approx(15_000, abs=1e-9)
+    assert commission(S, B, C, mode="marginal") == pytest.approx(10_000 + 3_000 + 2_000, abs=1e-9)
+
+
+def test_worked_example_retroactive_is_26000():
+    assert commission(S, B, C, mode="retroactive") == pytest.approx(26_000, abs=1e-9)
+
+
+def test_sales_exactly_at_base_earn_the_second_rate_retroactively():
+    assert commission(B, B, C, mode="retroactive") == pytest.approx(0.015 * B, abs=1e-9)
+    assert commission(B - 0.01, B, C, mode="retroactive") == pytest.approx(0.01 * (B - 0.01), abs=1e-9)
+    assert commission(C, B, C, mode="retroactive") == pytest.approx(0.02 * C, abs=1e-9)
+
+
+def test_boundary_makes_no_difference_in_marginal_mode():
+    assert commission(B, B, C) == pytest.approx(10_000, abs=1e-9)
+    assert commission(B + 100, B, C) == pytest.approx(10_000 + 1.5, abs=1e-9)
+
+
+def test_challenge_floor_is_the_given_challenge_quota_not_an_uplift():
+    # C = 1.1 x B: 1% x 1,000,000 + 1.5% x 100,000 + 2% x 200,000
+    assert commission(S, B, 1_100_000) == pytest.approx(10_000 + 1_500 + 4_000, abs=1e-9)
+
+
+def test_band_reached_boundaries():
+    assert [band_reached(s, B, C) for s in (-5, 0, B - 1, B, C - 1, C, 5 * C)] == [0, 0, 0, 1, 1, 2, 2]
+    assert isinstance(band_reached(B, B, C), int)
+
+
+def test_tiers_as_objects_dicts_pairs_and_absolute_floors_agree():
+    sales = np.array([0, 500_000, B, 1_150_000, C, S, 3_000_000])
+    expected = commission(sales, B, C)
+    as_tiers = [Tier(floor=0, rate=0.01), Tier(floor=1.0, rate=0.015), Tier(floor=1.2, rate=0.02)]
+    as_dicts = [{"floor": 0, "rate": 0.01}, {"floor": "base", "rate": 0.015}, {"floor": "challenge", "rate": 0.02}]
+    as_pairs = [(0, 0.01), (1.0, 0.015), (1.2, 0.02)]
+    absolute = [(0, 0.01), (1_000_000, 0.015), (1_200_000, 0.02)]
+    for tiers, basis in ((as_tiers, "quota"), (as_dicts, "quota"), (as_pairs, "quota"), (absolute, "absolute")):
+        for mode in ("marginal", "retroactive"):
+            got = commission(sales, B, C, tiers=tiers, mode=mode, floor_basis=basis)
+            np.testing.assert_allclose(got, commission(sales, B, C, mode=mode), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(commission(sales, B, C, tiers=as_pairs), expected, atol=1e-9)
+
+
+def test_fraction_floor_exactly_at_its_amount_counts_as_reached():
+    tiers = [(0, 0.01), (0.7, 0.012), (1.3, 0.03)]
+    # 0.7 x 3,333,333 = 2,333,333.10 exactly, though the float product is 2,333,333.0999...
+    assert band_reached(2_333_333.10, 3_333_333, None, tiers=tiers) == 1
+    assert band_reached(2_333_333.09, 3_333_333, None, tiers=tiers) == 0
+    assert commission(1_300_000, B, None, tiers=tiers, mode="retroactive") == pytest.approx(39_000, abs=1e-9)
+
+
+def test_cap_limits_the_payout_and_fills_the_bands_from_the_bottom():
+    assert commission(S, B, C, cap=12_000) == 12_000
+    assert commission(S, B, C, mode="retroactive", cap=20_000) == 20_000
+    assert commission(500_000, B, C, cap=12_000) == pytest.approx(5_000)
+    bands = commission_by_band(S, B, C, cap=12_000)
+    np.testing.assert_allclose(bands, [10_000, 2_000, 0], atol=1e-9)
+
+
+def test_min_attainment_is_exact_at_its_boundary():
+    assert commission(900_000, B, C, min_attainment=0.9) == pytest.approx(9_000, abs=1e-9)
+    assert commission(899_999.99, B, C, min_attainment=0.9) == 0.0
+    assert commission(899_999.99, B, C, mode="retroactive", min_attainment=0.9) == 0.0
+    np.testing.assert_array_equal(commission_by_band(899_999.99, B, C, min_attainment=0.9), [0, 0, 0])
+
+
+def test_negative_sales_earn_nothing():
+    assert commission(-50_000, B, C) == 0.0
+    assert commission(-50_000, B, C, mode="retroactive") == 0.0
+    np.testing.assert_array_equal(commission_by_band(-1, B, C), [0, 0, 0])
+
+
+def test_scalars_give_floats_and_arrays_broadcast():
+    assert type(commission(S, B, C)) is float
+    out = commission([[S], [B]], [B, 2 * B], [C, 2 * C])
+    assert out.shape == (2, 2)
+    assert out[0, 0] == pytest.approx(15_000)
+    assert out[1, 0] == pytest.approx(10_000)
+    assert out[0, 1] == pytest.approx(13_000)  # all of 1.3M below the 2M base quota
+    assert commission_by_band(S, B, C).shape == (3,)
+    assert commission_by_band([S, B, 0], B, C).shape == (3, 3)
+
+
+def test_commission_by_band_adds_up_to_marginal_commission():
+    sales = np.linspace(-1e5, 4e6, 97)
+    np.testing.assert_allclose(commission_by_band(sales, B, C).sum(axis=-1), commission(sales, B, C), atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"tiers": [(0, 0.01), (1.2, 0.015), (1.0, 0.02)]}, "tiers[2].floor"),
+        ({"tiers": [(0, 0.01), (1.0, -0.01)]}, "tiers[1].rate"),
+        ({"tiers": [(0, 0.01), (1.0, 1.5)]}, "tiers[1].rate"),
+        ({"tiers": [(0.5, 0.01)]}, "tiers[0].floor"),
+        ({"tiers": [(0, 0.01), ("target", 0.02)]}, "tiers[1].floor"),
+        ({"tiers": [(0, 0.01), (-1, 0.02)]}, "tiers[1].floor"),
+        ({"tiers": [(0, 0.01, 3)]}, "tiers[0]"),
+        ({"tiers": []}, "tiers"),
+        ({"mode": "flat"}, "mode"),
+        ({"floor_basis": "percent"}, "floor_basis"),
+        ({"cap": -1}, "cap"),
+        ({"min_attainment": -0.1}, "min_attainment"),
+    ],
+)
+def test_bad_arguments_name_the_argument(kwargs, field):
+    with pytest.raises(PlanError, match=field.replace("[", r"\[").replace("]", r"\]")):
+        commission(S, B, C, **kwargs)
+
+
+def test_bad_quotas_and_sales_name_the_argument():
+    with pytest.raises(PlanError, match="base_quota"):
+        commission(S, 0, C)
+    with pytest.raises(PlanError, match="base_quota"):
+        commission(S, [B, -1], C)
+    with pytest.raises(PlanError, match="challenge_quota"):
+        commission(S, B, 900_000)  # challenge below base: tiers not ascending
+    with pytest.raises(PlanError, match="challenge_quota"):
+        commission(S, B, None)
+    with pytest.raises(PlanError, match="sales"):
+        commission([S, float("nan")], B, C)
+    # Absolute floors without "base" need no quota at all.
+    assert commission(S, 0, None, tiers=[(0, 0.01), (1_000_000, 0.02)], floor_basis="absolute") == pytest.approx(16_000)
+
+
+# ----------------------------------------------------------------------- YTD true-up
+
+
+def test_ytd_payments_quarterly_true_up():
+    pay = ytd_payments([300_000, 400_000, 300_000, 300_000], B, C)
+    np.testing.assert_allclose(pay, [3_000, 4_000, 3_000, 5_000], atol=1e-9)
+    retro = ytd_payments([300_000, 700_000, 0, 300_000], B, C, mode="retroactive")
+    # YTD 300k: 3,000; YTD 1.0M reaches the base band: 15,000 in all, so 12,000 more.
+    np.testing.assert_allclose(retro, [3_000, 12_000, 0, 26_000 - 15_000], atol=1e-9)
+
+
+def test_ytd_payments_claw_back_after_returns():
+    pay = ytd_payments([1_100_000, -200_000], B, C)
+    assert pay[0] == pytest.approx(11_500)
+    assert pay[1] == pytest.approx(9_000 - 11_500)
+
+
+def test_ytd_payments_two_dimensional_reps_by_periods():
+    sales = np.array([[300_000, 400_000, 300_000, 300_000], [100_000, 100_000, 100_000, 100_000]])
+    pay = ytd_payments(sales, [B, 2 * B], [C, 2 * C])
+    assert pay.shape == (2, 4)
+    np.testing.assert_allclose(pay[1], [1_000] * 4, atol=1e-9)
+    np.testing.assert_allclose(pay.sum(axis=1), [15_000, 4_000], atol=1e-9)
+    with pytest.raises(PlanError, match="period_sales"):
+        ytd_payments(np.zeros((2, 2, 2)), B, C)
+
+
+# ----------------------------------------------------------------------- statements
+
+
+def test_statement_of_the_sample_plan():
+    plan = load_plan()
+    st_ = commission_statement(plan, {"An Nguyen": 3_500_000, "Li Wei": 1_000_000})
+    assert list(st_["rep"]) == plan.rep_names
+    assert list(st_.columns) == [
+        "rep", "region", "sales", "base_quota", "challenge_quota", "attainment", "band",
+        "band_1", "band_2", "band_3", "commission", "commission_marginal", "commission_retroactive",
+        "effective_rate",
+    ]  # fmt: skip
+    an = st_.iloc[0]
+    # base 2,880,000, challenge 3,456,000 (share 1.2 of East's 9.6M)
+    assert (an["band"], an["band_1"], an["band_2"], an["band_3"]) == (3, 28_800.0, 8_640.0, 880.0)
+    assert an["commission"] == an["commission_marginal"] == 38_320.0
+    assert an["commission_retroactive"] == 70_000.0
+    assert an["attainment"] == pytest.approx(3_500_000 / 2_880_000)
+    assert an["effective_rate"] == pytest.approx(38_320 / 3_500_000)
+    li = st_.set_index("rep").loc["Li Wei"]
+    assert (li["band"], li["commission"]) == (1, 10_000.0)
+    others = st_[~st_["rep"].isin(["An Nguyen", "Li Wei"])]
+    assert (others["sales"] == 0).all() and (others["commission"] == 0).all() and (others["effective_rate"] == 0).all()
+
+
+def test_statement_rounds_to_the_unit_and_bands_add_up_exactly():
+    plan = load_plan()
+    sales = pd.Series({"Bao Tran": 2_612_345.67, "Hoa Le": 2_412_345.67, "Jun Wang": 1_234.57})
+    st_ = commission_statement(plan, sales)
+    cents = st_[["band_1", "band_2", "band_3", "commission_marginal", "commission_retroactive"]] * 100
+    assert np.allclose(cents, cents.round(), atol=1e-6)
+    total_cents = (st_[["band_1", "band_2", "band_3"]] * 100).round().sum(axis=1)
+    assert (total_cents == (st_["commission_marginal"] * 100).round()).all()
+    jun = st_.set_index("rep").loc["Jun Wang"]
+    assert jun["commission"] == 12.35  # 1% of 1,234.57 = 12.3457
+
+
+def test_statement_uses_the_plans_mode_cap_and_min_attainment():
+    data = sample_dict()
+    data["commission"].update(mode="retroactive", cap=50_000, min_attainment=0.5)
+    plan = plan_from_dict(data)
+    sales = {"An Nguyen": 3_500_000, "Bao Tran": 1_300_000, "Chloe Martin": 1_100_000, "Li Wei": 600_000}
+    by = commission_statement(plan, sales).set_index("rep")
+    assert by.loc["An Nguyen", "commission"] == 50_000.0  # 2% x 3.5M = 70,000, capped
+    assert by.loc["An Nguyen", "commission_marginal"] == 38_320.0  # below the cap
+    assert by.loc["Bao Tran", "commission"] == 13_000.0  # 1.3M of 2.4M = 54%: 1% on all
+    assert by.loc["Chloe Martin", "commission"] == 0.0  # 1.1M of 2.4M = 45.8%: below 50%
+    assert by.loc["Li Wei", "commission"] == 6_000.0  # 600k of 1.2M = exactly 50%
+
+
+def test_statement_rejects_unknown_reps_and_bad_sales():
+    plan = load_plan()
+    with pytest.raises(PlanError, match="Nobody"):
+        commission_statement(plan, {"Nobody": 1})
+    with pytest.raises(PlanError, match="An Nguyen"):
+        commission_statement(plan, {"An Nguyen": "lots"})
+    with pytest.raises(PlanError, match="sales"):
+        commission_statement(plan, [1, 2, 3])
+
+
+# ----------------------------------------------------------------------- properties
+
+money = st.floats(min_value=-1e5, max_value=5e7, allow_nan=False, allow_infinity=False)
+quota = st.floats(min_value=1.0, max_value=1e7, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def schedules(draw, sorted_rates: bool):
+    n = draw(st.integers(1, 5))
+    steps = draw(st.lists(st.floats(0.05, 2.0), min_size=n - 1, max_size=n - 1))
+    floors = [0.0, *np.cumsum(steps).round(6).tolist()]
+    rates = draw(st.lists(st.floats(0.0, 0.2), min_size=n, max_size=n))
+    if sorted_rates:
+        rates = sorted(rates)
+    if len(set(floors)) < len(floors):
+        floors = [0.0, *[i + 1.0 for i in range(n - 1)]]
+    return list(zip(floors, rates))
+
+
+@settings(max_examples=300, deadline=None)
+@given(s1=money, s2=money, base=quota, tiers=schedules(sorted_rates=False), cap=st.none() | st.floats(0, 1e6))
+def test_marginal_commission_is_monotone_in_sales(s1, s2, base, tiers, cap):
+    lo, hi = min(s1, s2), max(s1, s2)
+    assert commission(lo, base, None, tiers=tiers, cap=cap) <= commission(hi, base, None, tiers=tiers, cap=cap)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    s1=money,
+    s2=money,
+    base=quota,
+    tiers=schedules(sorted_rates=True),
+    cap=st.none() | st.floats(0, 1e6),
+    min_att=st.sampled_from([0.0, 0.5, 0.9]),
+)
+def test_retroactive_commission_is_monotone_when_rates_rise(s1, s2, base, tiers, cap, min_att):
+    lo, hi = min(s1, s2), max(s1, s2)
+    kw = dict(tiers=tiers, mode="retroactive", cap=cap, min_attainment=min_att)
+    assert commission(lo, base, None, **kw) <= commission(hi, base, None, **kw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    s=money, eps=st.floats(0, 1e5), base=quota, tiers=schedules(sorted_rates=False), cap=st.none() | st.floats(0, 1e6)
+)
+def test_marginal_commission_is_continuous(s, eps, base, tiers, cap):
+    c0 = commission(s, base, None, tiers=tiers, cap=cap)
+    c1 = commission(s + eps, base, None, tiers=tiers, cap=cap)
+    max_rate = max(r for _, r in tiers)
+    assert abs(c1 - c0) <= max_rate * eps + 1e-9 * max(1.0, abs(c0), abs(c1))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    periods=st.lists(st.floats(-2e5, 5e6), min_size=1, max_size=12),
+    base=quota,
+    uplift=st.floats(0.01, 1.0),
+    mode=st.sampled_from(["marginal", "retroactive"]),
+    cap=st.none() | st.floats(0, 1e5),
+)
+def test_ytd_payments_add_up_to_the_commission_on_the_year(periods, base, uplift, mode, cap):
+    chal = base * (1 + uplift)
+    pay = ytd_payments(periods, base, chal, mode=mode, cap=cap)
+    year = commission(np.cumsum(periods)[-1], base, chal, mode=mode, cap=cap)
+    assert pay.sum() == pytest.approx(year, rel=1e-9, abs=1e-6)

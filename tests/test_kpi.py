@@ -1,0 +1,238 @@
+"""KPI status and customer health (domain.md section 6)."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from decimal import Decimal
+from fractions import Fraction
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aop_xl import load_plan, plan_from_dict
+from aop_xl.engine.kpi import health_score, health_tier, kpi_status, lag, rag
+from aop_xl.errors import PlanError
+
+SAMPLE = tomllib.loads(resources.files("aop_xl").joinpath("data/sample_plan.toml").read_text(encoding="utf-8"))
+
+
+# ----------------------------------------------------------------------- RAG boundaries
+
+
+@pytest.mark.parametrize(
+    "actual, target, direction, expected",
+    [
+        (70, 100, "higher", "amber"),  # lag exactly 30%: amber, not red
+        (90, 100, "higher", "green"),  # lag exactly 10%: green, not amber
+        (69.999, 100, "higher", "red"),
+        (89.999, 100, "higher", "amber"),
+        (0.7, 1, "higher", "amber"),
+        (0.9, 1, "higher", "green"),
+        (7, 10, "higher", "amber"),
+        (120, 100, "higher", "green"),
+        (0, 100, "higher", "red"),
+        (-10, 100, "higher", "red"),
+        (100, 70, "lower", "amber"),  # 1 - 70/100 = 0.3 exactly
+        (50, 45, "lower", "green"),  # 1 - 45/50 = 0.1 exactly
+        (64.29, 45, "lower", "red"),
+        (0.10, 0.08, "lower", "amber"),  # churn 10% vs 8%: lag 0.2
+        (0.05, 0.08, "lower", "green"),
+    ],
+)
+def test_rag_boundaries_are_exact(actual, target, direction, expected):
+    assert rag(actual, target, direction) == expected
+
+
+def test_lag_is_rounded_to_twelve_decimals():
+    assert lag(70, 100) == 0.3
+    assert lag(90, 100) == 0.1
+    assert 1 - 70 / 100 != 0.3  # what binary floating point says
+    assert lag(100, 70, "lower") == 0.3
+    assert lag(120, 100) == -0.2
+
+
+def test_rag_with_other_thresholds():
+    assert rag(80, 100, red=0.2, amber=0.05) == "amber"
+    assert rag(79.99, 100, red=0.2, amber=0.05) == "red"
+    assert rag(95, 100, red=0.2, amber=0.05) == "green"
+    assert rag(99, 100, red=0.0, amber=0.0) == "red"
+    assert rag(100, 100, red=0.0, amber=0.0) == "green"
+
+
+def test_rag_types_scalars_and_arrays():
+    assert type(rag(70, 100)) is str
+    out = rag([70, 90, 60, None], [100, 100, 100, 100])
+    assert isinstance(out, np.ndarray) and out.dtype.kind == "U"
+    assert out.tolist() == ["amber", "green", "red", ""]
+    assert rag(None, 100) is None
+    assert np.isnan(lag(None, 100))
+    mixed = rag([0.10, 0.10], [0.08, 0.08], ["higher", "lower"])
+    assert mixed.tolist() == ["green", "amber"]
+
+
+def test_targets_without_a_meaningful_ratio():
+    # higher is better, target <= 0: met is on track, missed is 100% behind
+    assert (lag(5, 0), rag(5, 0)) == (0.0, "green")
+    assert (lag(0, 0), rag(0, 0)) == (0.0, "green")
+    assert (lag(-5, 0), rag(-5, 0)) == (1.0, "red")
+    assert (lag(-4, -5), rag(-6, -5)) == (0.0, "red")
+    # lower is better, actual <= 0: at or below the target is on track
+    assert (lag(0, 0.08, "lower"), rag(0, 0.08, "lower")) == (0.0, "green")
+    assert (lag(0, 0, "lower"), rag(0, 0, "lower")) == (0.0, "green")
+    assert lag(-1, -2, "lower") == 1.0
+    # lower is better, target 0 with a positive actual: 1 - 0/actual
+    assert (lag(0.01, 0, "lower"), rag(0.01, 0, "lower")) == (1.0, "red")
+
+
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"red": 0.1, "amber": 0.3}, "amber"),
+        ({"red": -0.1, "amber": -0.2}, "amber"),
+        ({"red": None}, "red"),
+        ({"amber": "high"}, "amber"),
+        ({"direction": "up"}, "direction"),
+        ({"target": float("nan")}, "target"),
+        ({"target": "x"}, "target"),
+        ({"actual": float("inf")}, "actual"),
+    ],
+)
+def test_rag_rejects_bad_input(kwargs, field):
+    args = {"actual": 70, "target": 100, **kwargs}
+    with pytest.raises(PlanError, match=field):
+        rag(**args)
+
+
+decimals = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000"), places=2)
+thresholds = st.decimals(min_value=Decimal("0"), max_value=Decimal("1"), places=2)
+
+
+def exact_status(actual: Decimal, target: Decimal, direction: str, red: Decimal, amber: Decimal) -> str:
+    a, t = Fraction(actual), Fraction(target)
+    g = 1 - (a / t if direction == "higher" else t / a)
+    return "red" if g > Fraction(red) else "amber" if g > Fraction(amber) else "green"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    x=decimals,
+    other=decimals,
+    direction=st.sampled_from(["higher", "lower"]),
+    t1=thresholds,
+    t2=thresholds,
+    where=st.sampled_from(["free", "on_red", "on_amber", "near_red", "near_amber"]),
+    nudge=st.sampled_from([Decimal("-0.0001"), Decimal("0.0001")]),
+)
+def test_rag_agrees_with_exact_fractions(x, other, direction, t1, t2, where, nudge):
+    red, amber = max(t1, t2), min(t1, t2)
+    if where == "free":
+        actual, target = x, other
+    else:
+        # Put the lag exactly on a threshold (or one step of 0.0001 off it): the cases where
+        # binary floating point would misjudge 1 - actual/target.
+        r = red if where.endswith("red") else amber
+        y = x * (1 - r) + (nudge if where.startswith("near") else 0)
+        if y < 0:
+            y = Decimal(0)
+        actual, target = (y, x) if direction == "higher" else (x, y)
+    got = rag(float(actual), float(target), direction, red=float(red), amber=float(amber))
+    assert got == exact_status(actual, target, direction, red, amber)
+
+
+# ----------------------------------------------------------------------- health
+
+
+def test_health_score_scaling_and_weights():
+    assert health_score(1.0, 1.0, 0.0, 100) == 100.0
+    assert health_score(0.0, 0.0, 0.10, -100) == 0.0
+    # frequency at benchmark 100, order value 80, complaints 2% of a 10% ceiling 80, NPS 40 -> 70
+    assert health_score(1.0, 0.8, 0.02, 40) == pytest.approx(82.5)
+    assert health_score(1.0, 0.8, 0.02, 40, weights=[1, 0, 0, 0]) == pytest.approx(100)
+    assert health_score(1.0, 0.8, 0.02, 40, weights={"nps": 2, "order_value": 2}) == pytest.approx(75)
+    # above the benchmark caps at 100; above the complaint ceiling floors at 0
+    assert health_score(3.0, 1.0, 0.5, 100, weights=[1, 0, 1, 0]) == pytest.approx(50)
+    # raw values with explicit benchmarks
+    assert health_score(6, 15_000, 0.0, 0, frequency_benchmark=12, order_value_benchmark=12_500) == pytest.approx(
+        (50 + 100 + 100 + 50) / 4
+    )
+    out = health_score([1.0, 0.5], 1.0, 0.0, 100)
+    np.testing.assert_allclose(out, [100, 87.5])
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, field",
+    [
+        ((1, 1, 0, 101), {}, "nps"),
+        ((1, 1, -0.1, 0), {}, "complaint_rate"),
+        ((-1, 1, 0, 0), {}, "frequency"),
+        ((1, 1, 0, 0), {"weights": [1, 1]}, "weights"),
+        ((1, 1, 0, 0), {"weights": [0, 0, 0, 0]}, "weights"),
+        ((1, 1, 0, 0), {"weights": {"loyalty": 1}}, "weights"),
+        ((1, 1, 0, 0), {"complaint_ceiling": 0}, "complaint_ceiling"),
+        ((float("nan"), 1, 0, 0), {}, "frequency"),
+    ],
+)
+def test_health_score_rejects_bad_input(args, kwargs, field):
+    with pytest.raises(PlanError, match=field):
+        health_score(*args, **kwargs)
+
+
+def test_health_tiers():
+    assert [health_tier(s) for s in (100, 80, 79.999, 60, 59.999, 0)] == [
+        "healthy", "healthy", "watch", "watch", "at_risk", "at_risk",
+    ]  # fmt: skip
+    assert health_tier([85, 65, 10]).tolist() == ["healthy", "watch", "at_risk"]
+    assert health_tier(70, healthy=70, watch=50) == "healthy"
+
+
+# ----------------------------------------------------------------------- plan KPIs
+
+
+def test_kpi_status_without_actuals():
+    k = kpi_status(load_plan())
+    assert list(k.columns) == ["metric", "target", "actual", "direction", "variance", "lag", "status", "unit"]
+    assert len(k) == len(SAMPLE["kpis"])
+    assert k["status"].isna().all() and k["actual"].isna().all() and k["lag"].isna().all()
+    assert k["status"].tolist() == [None] * len(k)
+
+
+def test_kpi_status_with_actuals_and_plan_thresholds():
+    data = copy.deepcopy(SAMPLE)
+    actuals = {
+        "revenue": 16_800_000,  # 70% of 24M: amber
+        "new_business_revenue": 2_160_000,  # 90% of 2.4M: green
+        "lead_conversion_rate": 0.13,  # 1 - 0.13/0.20 = 0.35: red
+        "customer_churn_rate": 0.10,  # 1 - 0.08/0.10 = 0.2: amber
+        "sales_cycle_length": 50,  # 1 - 45/50 = 0.1: green
+    }
+    for kpi in data["kpis"]:
+        if kpi["metric"] in actuals:
+            kpi["actual"] = actuals[kpi["metric"]]
+    k = kpi_status(plan_from_dict(data)).set_index("metric")
+    assert k["status"].to_dict() == {
+        "revenue": "amber",
+        "new_business_revenue": "green",
+        "lead_conversion_rate": "red",
+        "average_order_value": None,
+        "customer_churn_rate": "amber",
+        "sales_cycle_length": "green",
+    }
+    assert k.loc["revenue", "variance"] == -7_200_000
+    assert k.loc["revenue", "lag"] == 0.3
+    assert pd.isna(k.loc["average_order_value", "variance"])
+    data["status"] = {"red": 0.2, "amber": 0.05}
+    strict = kpi_status(plan_from_dict(data)).set_index("metric")
+    assert strict.loc["revenue", "status"] == "red"
+    assert strict.loc["sales_cycle_length", "status"] == "amber"
+
+
+def test_kpi_status_of_a_plan_without_kpis():
+    data = copy.deepcopy(SAMPLE)
+    data["kpis"] = []
+    k = kpi_status(plan_from_dict(data))
+    assert k.empty and "status" in k.columns

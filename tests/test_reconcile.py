@@ -1,0 +1,174 @@
+"""Top-down vs bottom-up reconciliation (domain.md section 3)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aop_xl.engine.reconcile import reconcile
+from aop_xl.errors import PlanError
+from aop_xl.units import to_units
+
+INDEX = pd.MultiIndex.from_product([["East", "West"], ["Pro", "Classic"]], names=["region", "product"])
+TD = pd.Series([600.0, 400.0, 300.0, 200.0], index=INDEX)  # East 1,000; West 500
+BU = pd.Series([630.0, 420.0, 250.0, 200.0], index=INDEX)  # East 1,050 (+5%); West 450 (-10%)
+
+
+def row(gaps: pd.DataFrame, level: str, **keys) -> pd.Series:
+    mask = gaps["level"] == level
+    for k, v in keys.items():
+        mask &= gaps[k] == v
+    assert mask.sum() == 1
+    return gaps[mask].iloc[0]
+
+
+def test_gaps_at_every_level():
+    g = reconcile(TD, BU).gaps
+    assert list(g.columns) == [
+        "level", "region", "product", "topdown", "bottomup", "gap", "gap_pct", "within_tolerance", "flag",
+    ]  # fmt: skip
+    assert g["level"].tolist() == ["total"] + ["region"] * 2 + ["product"] * 2 + ["detail"] * 4
+    total = row(g, "total")
+    assert (total["region"], total["product"]) == (None, None)
+    assert (total["topdown"], total["bottomup"], total["gap"]) == (1500, 1500, 0)
+    east = row(g, "region", region="East")
+    assert east["product"] is None
+    assert (east["gap"], east["gap_pct"], east["within_tolerance"], east["flag"]) == (50, 0.05, True, "ok")
+    west = row(g, "region", region="West")
+    assert (west["gap"], west["gap_pct"], west["within_tolerance"], west["flag"]) == (-50, -0.1, False, "below")
+    classic = row(g, "product", product="Classic")
+    assert (classic["topdown"], classic["bottomup"], classic["gap"]) == (600, 620, 20)
+    cell = row(g, "detail", region="West", product="Pro")
+    assert (cell["gap_pct"], cell["flag"]) == (round(-50 / 300, 12), "below")  # rounded to 12 decimals
+    assert row(g, "detail", region="East", product="Pro")["flag"] == "ok"  # +5% exactly
+
+
+def test_tolerance_boundary_is_exact_with_cents():
+    idx = pd.Index(["a", "b"], name="region")
+    td = pd.Series([0.20, 100.00], index=idx)
+    bu = pd.Series([0.21, 110.00], index=idx)  # +5% exactly, +10% exactly
+    g = reconcile(td, bu, tolerance=0.05).gaps
+    assert g["level"].tolist() == ["total", "detail", "detail"]
+    assert g["gap_pct"].tolist() == [round(10.01 / 100.2, 12), 0.05, 0.1]
+    assert g["within_tolerance"].tolist() == [False, True, False]  # 0.01 / 0.20 is exactly 5%
+    assert reconcile(td, bu, tolerance=0.10).gaps["within_tolerance"].tolist() == [True, True, True]
+    assert g["gap"].iloc[0] == 10.01
+
+
+def test_zero_topdown_has_no_gap_percentage():
+    idx = pd.Index(["a", "b", "c"], name="region")
+    g = reconcile(pd.Series([0.0, 0.0, 10.0], index=idx), pd.Series([5.0, 0.0, 10.0], index=idx)).gaps
+    new = row(g, "detail", region="a")
+    assert pd.isna(new["gap_pct"]) and not new["within_tolerance"] and new["flag"] == "above"
+    same = row(g, "detail", region="b")
+    assert same["gap_pct"] == 0 and same["within_tolerance"]
+    assert str(g["gap_pct"].dtype) == "Float64"
+
+
+def test_single_dimension_has_total_and_detail_only():
+    s = pd.Series([1.0, 2.0], index=pd.Index(["x", "y"], name="region"))
+    assert reconcile(s, s).gaps["level"].tolist() == ["total", "detail", "detail"]
+    unnamed = reconcile(pd.Series([1.0, 2.0], index=["x", "y"]), pd.Series([1.0, 2.0], index=["x", "y"]))
+    assert "level_0" in unnamed.gaps.columns
+
+
+def test_proposals():
+    assert reconcile(TD, BU, method="keep").proposal.tolist() == TD.tolist()
+    assert reconcile(TD, BU, method="accept").proposal.tolist() == BU.tolist()
+    blend = reconcile(TD, BU, method="blend", alpha=0.25).proposal
+    assert blend.tolist() == [622.5, 415.0, 262.5, 200.0]
+    scaled = reconcile(TD, BU * 2, method="scale").proposal
+    assert scaled.tolist() == BU.tolist()  # BU's mix at TD's total (both 1,500)
+    assert scaled.index.equals(TD.index) and scaled.name == "proposal"
+
+
+def test_scale_keeps_the_bottom_up_mix_and_meets_the_topdown_total_exactly():
+    idx = pd.Index(["a", "b", "c"], name="region")
+    r = reconcile(pd.Series([100.0, 0.0, 0.0], index=idx), pd.Series([1.0, 1.0, 1.0], index=idx), method="scale")
+    assert r.proposal.tolist() == [33.34, 33.33, 33.33]
+    assert r.total_proposal == 100.0
+
+
+def test_blend_total_is_rounded_to_the_unit():
+    idx = pd.Index(["a", "b"], name="region")
+    r = reconcile(pd.Series([1.0, 2.0], index=idx), pd.Series([2.0, 2.0], index=idx), method="blend", unit=1)
+    # blended total 0.5 x 3 + 0.5 x 4 = 3.5 -> 4 (halves away from zero); weights 1.5 and 2
+    assert r.total_proposal == 4 and r.proposal.tolist() == [2.0, 2.0]
+
+
+def test_bottom_up_in_another_order_is_aligned():
+    shuffled = BU.iloc[[3, 1, 0, 2]]
+    r = reconcile(TD, shuffled, method="accept")
+    assert r.proposal.tolist() == BU.tolist()
+
+
+def test_long_dataframes_are_accepted():
+    td = TD.rename("target").reset_index()
+    bu = BU.rename("target").reset_index()
+    r = reconcile(td, bu, method="accept")
+    assert r.proposal.tolist() == BU.tolist()
+    assert row(r.gaps, "region", region="West")["gap"] == -50
+
+
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"method": "average"}, "method"),
+        ({"alpha": 1.5}, "alpha"),
+        ({"alpha": -0.1}, "alpha"),
+        ({"tolerance": -0.01}, "tolerance"),
+        ({"unit": 0}, "unit"),
+        ({"bottomup": BU.iloc[:3]}, "bottomup"),
+        ({"bottomup": BU.rename(lambda k: k.upper(), level=0)}, "bottomup"),
+        ({"bottomup": BU.rename_axis(["area", "product"])}, "bottomup"),
+        ({"bottomup": BU * -1}, "bottomup"),
+        ({"topdown": TD.where(TD > 300, np.nan)}, "topdown"),
+        ({"topdown": pd.concat([TD, TD.iloc[:1]])}, "topdown"),
+        ({"topdown": [1, 2]}, "topdown"),
+        ({"topdown": pd.DataFrame({"region": ["a"], "amount": [1]})}, "topdown"),
+        ({"bottomup": BU * 0, "method": "scale"}, "bottomup"),
+    ],
+)
+def test_bad_input_names_the_argument(kwargs, field):
+    args = {"topdown": TD, "bottomup": BU, **kwargs}
+    with pytest.raises(PlanError, match=field):
+        reconcile(**args)
+
+
+amounts = st.decimals(min_value=Decimal("0"), max_value=Decimal("1000000"), places=2).map(float)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(st.tuples(amounts, amounts), min_size=1, max_size=12),
+    unit=st.sampled_from([0.01, 1.0, 1000.0]),
+    method=st.sampled_from(["keep", "accept", "blend", "scale"]),
+    alpha=st.floats(0, 1),
+)
+def test_proposals_are_whole_units_that_add_up_exactly(data, unit, method, alpha):
+    idx = pd.Index([f"m{i}" for i in range(len(data))], name="member")
+    td = pd.Series([d[0] for d in data], index=idx)
+    bu = pd.Series([d[1] for d in data], index=idx)
+    if method == "scale" and not bu.any() and td.sum() >= unit / 2:
+        with pytest.raises(PlanError, match="bottomup"):
+            reconcile(td, bu, method=method, alpha=alpha, unit=unit)
+        return
+    r = reconcile(td, bu, method=method, alpha=alpha, unit=unit)
+    parts = to_units(r.proposal.to_numpy(), unit)  # raises unless every part is whole units
+    total = to_units(r.total_proposal, unit)
+    assert int(np.sum(parts)) == total
+    assert (np.asarray(parts) >= 0).all()
+    expected_total = {
+        "keep": td.sum(),
+        "accept": bu.sum(),
+        "blend": alpha * td.sum() + (1 - alpha) * bu.sum(),
+        "scale": td.sum(),
+    }[method]
+    assert abs(r.total_proposal - expected_total) <= unit / 2 + 1e-6 * max(1.0, expected_total)
+    if method == "keep" and unit == 0.01:
+        assert r.proposal.tolist() == td.tolist()  # already whole cents: unchanged
