@@ -74,5 +74,58 @@ def plan_show(plan: Path | None, as_json: bool) -> None:
         click.echo(plan_summary_text(loaded))
 
 
+@main.command("build")
+@PLAN_ARGUMENT
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the workbook.")
+@click.option("--blank", is_flag=True, help="Write the empty standard template instead of a plan's workbook.")
+@click.option("--password", default=None, help="Protect the sheets with this password (default: no password).")
+def build(plan: Path | None, output: Path | None, blank: bool, password: str | None) -> None:
+    """Build the standard AOP workbook of PLAN (default: workbooks/AOP_<year>.xlsx).
+
+    With --blank, write the empty template (default: workbooks/AOP_template.xlsx).
+    """
+    from aop_xl.plan import load_plan
+    from aop_xl.workbook.build import build_workbook
+
+    if blank and plan is not None:
+        raise click.UsageError("--blank writes the empty template; give either PLAN or --blank")
+    loaded = None if blank else load_plan(plan)
+    if output is None:
+        output = Path("workbooks") / ("AOP_template.xlsx" if blank else f"AOP_{loaded.plan.year}.xlsx")
+    build_workbook(loaded, output, blank=blank, password=password)
+    click.echo(f"wrote {output}")
+
+
+@main.group()
+def addin() -> None:
+    """Build and install the Excel add-in (the AOP ribbon tab and =AOP_* functions)."""
+
+
+@addin.command("build")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the add-in.")
+def addin_build(output: Path | None) -> None:
+    """Assemble aop_xl.xlam from the ribbon XML and VBA sources (default: addin/aop_xl.xlam)."""
+    from aop_xl.xl.addin import ADDIN_FILE_NAME, build_default_addin, source_dir
+
+    written = build_default_addin(output or source_dir() / ADDIN_FILE_NAME)
+    click.echo(f"wrote {written}")
+
+
+@addin.command("install")
+def addin_install() -> None:
+    """Copy the add-in (and xlwings' add-in if missing) into Excel's start-up folder."""
+    import tempfile
+
+    from aop_xl.xl.addin import ADDIN_FILE_NAME, build_default_addin, install_addin, source_dir
+
+    built = source_dir() / ADDIN_FILE_NAME
+    with tempfile.TemporaryDirectory() as tmp:
+        if not built.is_file():
+            built = build_default_addin(Path(tmp) / ADDIN_FILE_NAME)
+        for path in install_addin(built):
+            click.echo(f"installed {path}")
+    click.echo("Restart Excel: the AOP tab appears on the ribbon.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

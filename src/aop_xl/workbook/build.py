@@ -1,0 +1,160 @@
+"""Build the standard AOP workbook from a plan (or the blank template), deterministically.
+
+The same plan gives the same bytes: document properties carry a fixed timestamp, every zip
+entry a fixed date, and parts, styles, names and validations are written in a fixed order.
+The file appears at its target path only when it is complete (written next to it under a
+temporary name, then renamed over it).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import os
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.writer.excel import ExcelWriter
+
+from aop_xl.errors import PlanError, WorkbookError
+from aop_xl.plan import Plan
+from aop_xl.workbook.layout import ASSUMPTIONS, BLANK_CAPACITY, HIDDEN_SHEETS, SHEETS, TEMPLATE_ID, Layout, capacity_for
+from aop_xl.workbook.sheets import Context, assumptions, budget, commission, cover, kpi, meta, quotas, summary, targets
+from aop_xl.workbook.styles import Styles, unit_decimals
+
+#: The timestamp written into every build (document properties and zip entries).
+FIXED_TIME = _dt.datetime(2000, 1, 1, 0, 0, 0)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_BUILDERS = (assumptions, targets, quotas, commission, budget, kpi, summary, cover, meta)
+
+
+def workbook_for(plan: Plan | None, *, password: str | None = None,
+                 sales: Mapping[str, float] | None = None) -> Workbook:
+    """The standard workbook as an openpyxl object (not saved).
+
+    Args:
+        plan: a validated plan, or None for the blank template.
+        password: sheet-protection password; None protects without one.
+        sales: annual sales by rep name, written into the commission statement's input
+            cells (plans carry no actuals; reps not named stay empty).
+
+    Returns:
+        The openpyxl :class:`~openpyxl.Workbook`.
+    """
+    unknown = sorted(set(sales or {}) - set(plan.rep_names if plan is not None else []))
+    if unknown:
+        raise PlanError(f'sales: "{unknown[0]}" is not a rep of the plan')
+    capacity = BLANK_CAPACITY if plan is None else capacity_for(plan)
+    layout = Layout(capacity)
+    wb = Workbook()
+    first = wb.active
+    first.title = SHEETS[0]
+    sheets = {SHEETS[0]: first}
+    for name in SHEETS[1:]:
+        sheets[name] = wb.create_sheet(name)
+    currency = plan.plan.currency if plan is not None else None
+    decimals = unit_decimals(plan.plan.unit if plan is not None else None)
+    ctx = Context(wb=wb, layout=layout, styles=Styles(wb, currency, decimals), plan=plan, sheets=sheets,
+                  sales=dict(sales or {}))
+    for builder in _BUILDERS:
+        builder.build(ctx)
+    for name, ref in layout.defined_names.items():
+        wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    for name, ws in sheets.items():
+        ws.sheet_state = "hidden" if name in HIDDEN_SHEETS else "visible"
+        ws.protection.sheet = True
+        # Protected cells, but column widths and row heights stay adjustable.
+        ws.protection.formatColumns = ws.protection.formatRows = False
+        if password:
+            ws.protection.password = password
+    active = ASSUMPTIONS if plan is None else SHEETS[0]
+    wb.active = SHEETS.index(active)
+    sheets[active].sheet_view.tabSelected = True
+    props = wb.properties
+    props.creator = props.lastModifiedBy = "aop_xl"
+    props.title = TEMPLATE_ID
+    props.created = props.modified = FIXED_TIME
+    return wb
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """Serialise a workbook deterministically: fixed modified time and zip entry dates.
+
+    Args:
+        wb: the workbook (its ``properties.modified`` is left as set by the caller).
+
+    Returns:
+        The .xlsx file's bytes.
+    """
+    raw = io.BytesIO()
+    # openpyxl's save_workbook stamps the modified time with now(); its ExcelWriter does not.
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same directory.
+
+    Args:
+        path: the target file.
+        data: its content.
+
+    Returns:
+        The target path.
+    """
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise WorkbookError(f"{path}: directory {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def build_workbook(plan: Plan | None, path: str | os.PathLike, *, blank: bool = False,
+                   password: str | None = None) -> Path:
+    """Build the standard AOP workbook: every engine number as a live formula over the inputs.
+
+    Args:
+        plan: a validated plan (ignored when ``blank``; may be None then).
+        path: the .xlsx file to write; it appears only when complete.
+        blank: write the empty standard template (fixed capacities, inputs empty, formulas
+            in place) instead of the plan's workbook.
+        password: protect the sheets with this password (default: protected, no password).
+
+    Returns:
+        The path written.
+
+    Raises:
+        WorkbookError: the plan does not fit Excel's limits, or the target directory is missing.
+
+    Examples:
+        >>> from aop_xl import load_plan
+        >>> build_workbook(load_plan(), "AOP_2027.xlsx")  # doctest: +SKIP
+        PosixPath('AOP_2027.xlsx')
+    """
+    if not blank and plan is None:
+        raise WorkbookError("build_workbook: give a plan, or blank=True for the empty template")
+    wb = workbook_for(None if blank else plan, password=password)
+    return write_atomic(path, workbook_bytes(wb))

@@ -1,0 +1,608 @@
+"""The standard AOP workbook's layout: the single source of truth for every sheet and cell.
+
+Sheet names, defined names, block anchors, column orders, the template id and version live
+here and nowhere else; the builder, the reader, the validator, the macros and the regional
+generator import this module. A workbook's blocks are sized by its :class:`Capacity` (how
+many regions, products, reps, tiers, budget lines and KPIs it holds), which the hidden
+meta sheet records, so a reader rebuilds the same :class:`Layout` from the file alone.
+
+Conventions: rows and columns are 1-based; a :class:`Table` is a block with one row per
+member and named columns; ``Table.cell`` gives a same-sheet address, ``Table.ref`` and
+``Table.range`` sheet-qualified absolute ones.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from openpyxl.utils import get_column_letter
+
+from aop_xl.errors import WorkbookError
+
+TEMPLATE_ID = "aop-xl/standard-aop"
+TEMPLATE_VERSION = "1.0"
+
+COVER, ASSUMPTIONS, TARGETS, QUOTAS = "Cover", "Assumptions", "Targets", "Quotas"
+COMMISSION, BUDGET, KPI, SUMMARY, META = "Commission", "Budget", "KPI", "Summary", "AOP_Meta"
+SHEETS = (COVER, ASSUMPTIONS, TARGETS, QUOTAS, COMMISSION, BUDGET, KPI, SUMMARY, META)
+HIDDEN_SHEETS = (META,)
+
+MONTHS = tuple(f"m{m:02d}" for m in range(1, 13))
+QUARTERS = ("q1", "q2", "q3", "q4")
+MONTH_REMS = tuple(f"r{m:02d}" for m in range(1, 13))
+BCG_CLASSES = ("star", "cash_cow", "question_mark", "dog")
+MARKETS = ("core", "growth", "new")
+
+#: Rows of the plan-settings block on Assumptions: (key, label).
+PARAMS = (
+    ("company", "Company"),
+    ("year", "Plan year"),
+    ("currency", "Currency"),
+    ("unit", "Rounding unit (0.01, 1, 1000 ...)"),
+    ("total_target", "Total target (blank: derived)"),
+    ("prior_year_revenue", "Prior-year revenue"),
+    ("growth", "Growth on prior year"),
+    ("challenge_uplift", "Challenge uplift"),
+    ("fiscal_year_start", "Fiscal year starts in month (1-12)"),
+    ("version", "Version"),
+    ("status", "Status"),
+    ("allow_negative", "Allow a negative total (yes/no)"),
+    ("commission_mode", "Commission mode"),
+    ("floor_basis", "Tier floors are (quota/absolute)"),
+    ("cap", "Commission cap per rep (blank: none)"),
+    ("min_attainment", "Minimum attainment to earn"),
+    ("payout", "Commission payout"),
+    ("red", "Red when lag is above"),
+    ("amber", "Amber when lag is above"),
+    ("growth_core", "Default growth: core market"),
+    ("growth_growth", "Default growth: growth market"),
+    ("growth_new", "Default growth: new market"),
+    ("growth_star", "Default growth: star"),
+    ("growth_cash_cow", "Default growth: cash cow"),
+    ("growth_question_mark", "Default growth: question mark"),
+    ("growth_dog", "Default growth: dog"),
+    ("reallocation_share", "Budget reallocation share"),
+    ("goal_1", "SMART goal 1"),
+    ("goal_2", "SMART goal 2"),
+    ("goal_3", "SMART goal 3"),
+)
+PARAM_KEYS = tuple(k for k, _ in PARAMS)
+
+#: Rows of the hidden meta sheet (key in column A, value in column B).
+META_KEYS = (
+    "template_id",
+    "template_version",
+    "blank",
+    "regions",
+    "products",
+    "reps",
+    "tiers",
+    "budget",
+    "kpis",
+    "fingerprint",
+    "fingerprint_method",
+)
+FINGERPRINT_METHOD = (
+    "sha256 of the UTF-8 JSON [1, unit, region names, product names, cells], where cells are the "
+    "engine's region x product x month targets in whole units (target_units(plan).cells as nested "
+    "lists), compact separators, ensure_ascii=False; empty for the blank template"
+)
+
+# Columns shared by the Targets and Quotas blocks.
+_CUBE_COLS = {"name": 1, "label": 2, "year": 3, **{q: 4 + i for i, q in enumerate(QUARTERS)},
+              **{m: 8 + i for i, m in enumerate(MONTHS)}, "check": 20, "check_total": 21}
+_HELPER = 23  # first helper column (W); column V stays empty between results and helpers
+
+
+def quote_sheetname(name: str) -> str:
+    """A sheet name as formulas spell it: bare when it is a plain word, else in single quotes."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and not _A1.match(name) and not _R1C1.match(name):
+        return name
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _cols(start: int, *keys: str) -> dict[str, int]:
+    return {k: start + i for i, k in enumerate(keys)}
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """How many members each block of a workbook holds."""
+
+    regions: int
+    products: int
+    reps: int
+    tiers: int
+    budget: int
+    kpis: int
+
+    def __post_init__(self) -> None:
+        for name, value in self.__dict__.items():
+            if not isinstance(value, int) or value < 1:
+                raise WorkbookError(f"capacity.{name}: must be a whole number >= 1, got {value!r}")
+
+
+#: The blank template's fixed capacities.
+BLANK_CAPACITY = Capacity(regions=40, products=60, reps=200, tiers=6, budget=40, kpis=20)
+
+
+def capacity_for(plan) -> Capacity:
+    """The capacity of a plan's workbook: exactly its members (at least one row per block).
+
+    Args:
+        plan: a validated :class:`aop_xl.plan.Plan`.
+
+    Returns:
+        The :class:`Capacity`.
+    """
+    return Capacity(
+        regions=len(plan.regions),
+        products=len(plan.products),
+        reps=max(len(plan.reps), 1),
+        tiers=len(plan.commission.tiers),
+        budget=max(len(plan.budget), 1),
+        kpis=max(len(plan.kpis), 1),
+    )
+
+
+@dataclass(frozen=True)
+class Table:
+    """A block of ``rows`` rows from ``first_row`` with named columns, on one sheet."""
+
+    sheet: str
+    first_row: int
+    rows: int
+    columns: dict[str, int] = field(hash=False)
+    title: str = ""
+
+    @property
+    def header_row(self) -> int:
+        return self.first_row - 1
+
+    @property
+    def title_row(self) -> int:
+        return self.first_row - 2
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + self.rows - 1
+
+    def row(self, i: int) -> int:
+        """Sheet row of member ``i`` (0-based)."""
+        return self.first_row + i
+
+    def col(self, key: str) -> int:
+        try:
+            return self.columns[key]
+        except KeyError:
+            raise WorkbookError(f"{self.sheet}: block has no column {key!r}") from None
+
+    def letter(self, key: str) -> str:
+        return get_column_letter(self.col(key))
+
+    def cell(self, key: str, i: int, *, col_abs: bool = False, row_abs: bool = False) -> str:
+        """Same-sheet address of member ``i`` in column ``key``, e.g. ``G6`` or ``$G6``."""
+        return f"{'$' if col_abs else ''}{self.letter(key)}{'$' if row_abs else ''}{self.row(i)}"
+
+    def ref(self, key: str, i: int) -> str:
+        """Sheet-qualified absolute address, e.g. ``Assumptions!$G$6``."""
+        return f"{quote_sheetname(self.sheet)}!${self.letter(key)}${self.row(i)}"
+
+    def rel(self, key: str, i: int) -> str:
+        """Sheet-qualified, column-absolute, row-relative address (``Assumptions!$G6``): for
+        per-member references from a block whose rows keep a constant offset to this one, so
+        each column holds one formula in R1C1 terms."""
+        return f"{quote_sheetname(self.sheet)}!${self.letter(key)}{self.row(i)}"
+
+    def range(self, key: str, *, qualified: bool = True, last: str | None = None) -> str:
+        """Absolute range of column ``key`` (to column ``last``) over all rows."""
+        a = f"${self.letter(key)}${self.first_row}:${self.letter(last or key)}${self.last_row}"
+        return f"{quote_sheetname(self.sheet)}!{a}" if qualified else a
+
+    def area(self, key: str, *, last: str | None = None) -> str:
+        """Plain same-sheet area of column ``key`` (to ``last``), e.g. ``G6:G45`` (for sqref)."""
+        return f"{self.letter(key)}{self.first_row}:{self.letter(last or key)}{self.last_row}"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The commission tier table: one column per band from ``first_col``, named rows."""
+
+    sheet: str
+    first_col: int
+    bands: int
+    rows: dict[str, int] = field(hash=False)
+
+    def col(self, k: int) -> int:
+        """Column of band ``k`` (0-based)."""
+        return self.first_col + k
+
+    def cell(self, key: str, k: int, *, absolute: bool = True) -> str:
+        d = "$" if absolute else ""
+        return f"{d}{get_column_letter(self.col(k))}{d}{self.rows[key]}"
+
+    def range(self, key: str, *, qualified: bool = False) -> str:
+        r = self.rows[key]
+        a = f"${get_column_letter(self.first_col)}${r}:${get_column_letter(self.first_col + self.bands - 1)}${r}"
+        return f"{quote_sheetname(self.sheet)}!{a}" if qualified else a
+
+
+class Layout:
+    """Every block of the standard workbook for one :class:`Capacity`.
+
+    Args:
+        capacity: the block sizes.
+
+    Examples:
+        >>> lay = Layout(BLANK_CAPACITY)
+        >>> lay.regions.ref("name", 0)
+        'Assumptions!$G$6'
+    """
+
+    def __init__(self, capacity: Capacity):
+        self.capacity = c = capacity
+        r, p, n, k = c.regions, c.products, c.reps, c.tiers
+        # -- Assumptions: side by side blocks, titles on row 4, headers on row 5.
+        self.params = Table(ASSUMPTIONS, 6, len(PARAMS), _cols(1, "label", "value"), "Plan")
+        self.quarter_weights = Table(ASSUMPTIONS, 6, 4, _cols(4, "label", "weight"), "Seasonality: quarters")
+        self.month_weights = Table(ASSUMPTIONS, 13, 12, _cols(4, "label", "weight"), "Months (optional)")
+        self.regions = Table(ASSUMPTIONS, 6, r, _cols(7, "name", "market", "weight", "prior_year_revenue", "growth",
+                                                      "target"), "Regions")
+        self.products = Table(ASSUMPTIONS, 6, p, _cols(14, "name", "bcg", "weight", "prior_year_revenue", "growth",
+                                                       "gross_margin"), "Products")
+        self.reps = Table(ASSUMPTIONS, 6, n, _cols(21, "name", "region", "share"), "Reps")
+        self.tiers = Table(ASSUMPTIONS, 6, k, _cols(25, "floor", "rate"), "Commission tiers")
+        self.budget = Table(ASSUMPTIONS, 6, c.budget, _cols(28, "item", "category", "kind", "amount", "months",
+                                                            "start_month", "region"), "Budget items")
+        self.kpis = Table(ASSUMPTIONS, 6, c.kpis, _cols(36, "metric", "target", "direction", "unit"), "KPI targets")
+        self.mix = Table(ASSUMPTIONS, 6, r, {"region": 41, **{f"p{j}": 42 + j for j in range(p)}},
+                         "Product mix by region (blank row: the products' weights)")
+
+        # -- Targets: company rows, then regions, products, BCG classes and the cube, stacked.
+        t = TARGETS
+        self.scalars = Table(t, 6, 1, _cols(_HELPER, "unit", "mul", "div", "sign", "total_units", "n", "lock_sum",
+                                            "rest", "free_w", "w_div", "left", "month_wsum", "month_wdiv",
+                                            "has_months", "start"), "Scalars")
+        self.company = Table(t, 6, 1, dict(_CUBE_COLS), "Company")
+        self.month_weight_row = 7
+        self.month_share_row = 8
+        top = 12
+        self.region_targets = Table(t, top, r, {**_CUBE_COLS, **_cols(_HELPER, "weight", "locked", "lock_units",
+                                    "free_weight", "share", "rem", "units", "has_mix", "mix_wsum", "mix_wdiv",
+                                    "mix_left", "py_units")}, "Regions")
+        top += r + 4
+        self.product_targets = Table(t, top, p, {**_CUBE_COLS, **_cols(_HELPER, "weight")}, "Products")
+        top += p + 4
+        self.class_targets = Table(t, top, len(BCG_CLASSES), dict(_CUBE_COLS), "Product classes (BCG)")
+        top += len(BCG_CLASSES) + 4
+        self.cube = Table(t, top, r * p, {**_CUBE_COLS, **_cols(_HELPER, "share", "rem", "units", "month_left",
+                                                               *MONTH_REMS)}, "Region x product x month")
+
+        # -- Quotas: base block, challenge block, the regions' reconciliation.
+        q = QUOTAS
+        self.base_quotas = Table(q, 6, n, {**_CUBE_COLS, **_cols(_HELPER, "reg_units", "share_eff", "share_sum",
+                                 "share", "rem", "units", "month_left", *MONTH_REMS)}, "Base quotas")
+        top = 6 + n + 4
+        self.challenge_quotas = Table(q, top, n, {**_CUBE_COLS, **_cols(_HELPER, "units", "month_left",
+                                                                       *MONTH_REMS)}, "Challenge quotas")
+        top += n + 4
+        self.quota_regions = Table(q, top, r, {**_cols(1, "name", "reps", "target", "base_sum", "challenge_sum"),
+                                               "check": 20}, "Regions: reps' base quotas add up to the region")
+
+        # -- Commission: tier grid, statement, YTD base at target, commission at target.
+        self.tier_grid = Grid(COMMISSION, 3, k, {"label": 5, "floor": 6, "basis": 7, "rate": 8, "used": 9,
+                                                    "needs_base": 10})
+        top = 13
+        bands = [f"band_{i + 1}" for i in range(k)]
+        stmt = _cols(1, "rep", "region", "sales", "base", "challenge", "attainment", "band", *bands, "commission",
+                     "marginal", "retroactive", "effective_rate", "check")
+        helper = len(stmt) + 3
+        stmt.update(_cols(helper, *[f"floor_{i + 1}" for i in range(k + 1)], *[f"raw_{i + 1}" for i in range(k)],
+                          *[f"cum_{i + 1}" for i in range(k)], "sales0", "eligible", "retro_raw"))
+        self.statement = Table(COMMISSION, top, n, stmt, "Commission statement (sales are inputs)")
+        top += n + 4
+        self.ytd_base = Table(COMMISSION, top, n, {**_cols(1, "rep", "region", "year"), **_cols(4, *MONTHS)},
+                              "Base quota, year to date (sales at target)")
+        top += n + 4
+        self.at_target = Table(COMMISSION, top, n, {**_cols(1, "rep", "region", "year"), **_cols(4, *MONTHS)},
+                               "Commission at target, year to date")
+
+        # -- Budget: items (+ the derived commission line), payout rows, return, regions.
+        b = BUDGET
+        self.items = Table(b, 6, c.budget + 1, {**_cols(1, "item", "category", "kind", "region", "amount", "months",
+                                                       "cost"), **_cols(8, *MONTHS), "check": 20,
+                                                "start": _HELPER, "active": _HELPER + 1}, "Budget items")
+        top = 6 + c.budget + 1 + 4
+        self.payout = Table(b, top, 3, {"label": 1, **_cols(8, *MONTHS)}, "Commission payout (at target)")
+        self.payout_rows = {"last": top, "paid": top + 1, "paid_units": top + 2}
+        top += 3 + 3
+        self.returns = Table(b, top, len(RETURN_KEYS), _cols(1, "label", "value"), "Return of the sales plan")
+        top += len(RETURN_KEYS) + 3
+        self.budget_regions = Table(b, top, r, {**_cols(1, "region", "revenue", "gross_profit", "item_cost",
+                                                        "commission", "cost", "roi"), **_cols(_HELPER, "comm_weight",
+                                                        "share", "rem", "units")}, "Return by region")
+        top += r + 6
+        self.reallocation = Table(b, top, 1, {**_cols(1, "from_region", "from_roi", "to_region", "to_roi",
+                                                      "amount"), **_cols(_HELPER, "defined", "low", "high", "units")},
+                                  "Suggested reallocation (lowest ROI to highest)")
+
+        # -- KPI.
+        self.kpi = Table(KPI, 6, c.kpis, _cols(1, "metric", "unit", "direction", "target", "actual", "variance",
+                                                "lag", "status"), "KPI: actual vs target")
+        self.kpi_counts = Table(KPI, 6, 4, _cols(10, "label", "count"), "Status")
+
+        # -- Summary, Cover, Meta.
+        self.summary = Table(SUMMARY, 5, len(SUMMARY_KEYS), _cols(1, "label", "value"), "Headline")
+        self.summary_goals = Table(SUMMARY, self.summary.last_row + 4, 3, _cols(1, "label", "value"), "SMART goals")
+        self.chart_data = Table(SUMMARY, self.summary_goals.last_row + 4, 2, _cols(1, "label", "value"),
+                                "Budget vs gross profit (chart data)")
+        self.cover = Table(COVER, 5, len(COVER_KEYS), _cols(1, "label", "value"), "Plan")
+        self.meta = Table(META, 2, len(META_KEYS), _cols(1, "key", "value"), "")
+
+    def blocks(self) -> dict[str, Table]:
+        """Every block of the workbook by attribute name (``regions``, ``cube``, ``statement`` ...)."""
+        return {name: value for name, value in vars(self).items() if isinstance(value, Table)}
+
+    # ---------------------------------------------------------------- single cells
+
+    def param(self, key: str) -> str:
+        """Qualified absolute address of a plan setting on Assumptions."""
+        return self.params.ref("value", PARAM_KEYS.index(key))
+
+    def scalar(self, key: str) -> str:
+        """Qualified absolute address of a Targets scalar helper (unit, sign, ...)."""
+        return self.scalars.ref(key, 0)
+
+    def ret(self, key: str) -> str:
+        return self.returns.ref("value", RETURN_KEYS.index(key))
+
+    def meta_cell(self, key: str) -> str:
+        return self.meta.ref("value", META_KEYS.index(key))
+
+    def check_areas(self) -> list[str]:
+        """Qualified ranges of every check cell (each should show 0)."""
+        out = []
+        for t in (self.company, self.region_targets, self.product_targets, self.class_targets, self.cube):
+            last = t.last_row if t is self.company else self.total_row(t)
+            out.append(f"{quote_sheetname(t.sheet)}!${t.letter('check')}${t.first_row}:"
+                       f"${t.letter('check_total')}${last}")
+        for t in (self.base_quotas, self.challenge_quotas):
+            out.append(f"{quote_sheetname(t.sheet)}!${t.letter('check')}${t.first_row}:"
+                       f"${t.letter('check')}${self.total_row(t)}")
+        out.append(self.quota_regions.range("check"))
+        st = self.statement
+        out.append(f"{quote_sheetname(st.sheet)}!${st.letter('check')}${st.first_row}:"
+                   f"${st.letter('check')}${self.total_row(st)}")
+        it = self.items
+        out.append(f"{quote_sheetname(it.sheet)}!${it.letter('check')}${it.first_row}:"
+                   f"${it.letter('check')}${self.total_row(it)}")
+        br = self.budget_regions
+        total = self.total_row(br)
+        out.append(f"{quote_sheetname(br.sheet)}!${br.letter('revenue')}${total + 1}:"
+                   f"${br.letter('commission')}${total + 2}")
+        return out
+
+    def total_row(self, table: Table) -> int:
+        """The row of a block's total line, right under the block."""
+        return table.last_row + 1
+
+    @cached_property
+    def defined_names(self) -> dict[str, str]:
+        """Workbook-scoped defined names: name -> sheet-qualified absolute reference."""
+        t, rt, pt, st = self.company, self.region_targets, self.product_targets, self.statement
+        names = {
+            "TotalTarget": t.ref("year", 0),
+            "QuarterTargets": t.range("q1", last="q4"),
+            "MonthTargets": t.range(MONTHS[0], last=MONTHS[-1]),
+            "RegionNames": self.regions.range("name"),
+            "RegionMarkets": self.regions.range("market"),
+            "RegionWeights": self.regions.range("weight"),
+            "RegionFixedTargets": self.regions.range("target"),
+            "RegionTargets": rt.range("year"),
+            "ProductNames": self.products.range("name"),
+            "ProductClasses": self.products.range("bcg"),
+            "ProductWeights": self.products.range("weight"),
+            "ProductMargins": self.products.range("gross_margin"),
+            "ProductTargets": pt.range("year"),
+            "ProductMix": self.mix.range("p0", last=f"p{self.capacity.products - 1}"),
+            "TargetCells": self.cube.range(MONTHS[0], last=MONTHS[-1]),
+            "QuarterWeights": self.quarter_weights.range("weight"),
+            "MonthWeights": self.month_weights.range("weight"),
+            "RepNames": self.reps.range("name"),
+            "RepRegions": self.reps.range("region"),
+            "RepShares": self.reps.range("share"),
+            "RepBaseQuota": self.base_quotas.range("year"),
+            "RepChallengeQuota": self.challenge_quotas.range("year"),
+            "RepSales": st.range("sales"),
+            "RepCommission": st.range("commission"),
+            "TierFloors": self.tiers.range("floor"),
+            "TierRates": self.tiers.range("rate"),
+            "BudgetItems": self.budget.range("item"),
+            "BudgetAmounts": self.budget.range("amount"),
+            "BudgetCosts": self.items.range("cost"),
+            "KpiMetrics": self.kpis.range("metric"),
+            "KpiTargets": self.kpis.range("target"),
+            "KpiActuals": self.kpi.range("actual"),
+            "KpiStatus": self.kpi.range("status"),
+            "RegionROI": self.budget_regions.range("roi"),
+            "TemplateId": self.meta_cell("template_id"),
+            "TemplateVersion": self.meta_cell("template_version"),
+            "Fingerprint": self.meta_cell("fingerprint"),
+        }
+        names.update({name: self.param(key) for name, key in PARAM_NAMES.items()})
+        names.update({name: self.ret(key) for name, key in RETURN_NAMES.items()})
+        names["ChecksTotal"] = self.summary.ref("value", SUMMARY_KEYS.index("checks"))
+        for name in names:
+            check_defined_name(name)
+        return names
+
+
+#: Plan settings that also get a defined name.
+PARAM_NAMES = {"Company": "company", "PlanYear": "year", "Currency": "currency", "Unit": "unit",
+               "ChallengeUplift": "challenge_uplift", "CommissionMode": "commission_mode"}
+#: Rows of the Budget's return block: (key) and the defined names of some.
+RETURN_KEYS = ("revenue", "gross_profit", "commission_at_target", "sales_cost", "shared_cost", "roi",
+               "cost_of_sales_ratio", "weighted_gross_margin", "break_even_revenue")
+RETURN_LABELS = ("Revenue (total target)", "Gross profit", "Commissions at target", "Sales cost",
+                 "Shared cost (no region)", "ROI", "Cost of sales ratio", "Weighted gross margin",
+                 "Break-even revenue")
+RETURN_NAMES = {"Revenue": "revenue", "GrossProfit": "gross_profit", "CommissionAtTarget": "commission_at_target",
+                "SalesCost": "sales_cost", "ROI": "roi", "CostOfSalesRatio": "cost_of_sales_ratio",
+                "WeightedGrossMargin": "weighted_gross_margin", "BreakEvenRevenue": "break_even_revenue"}
+SUMMARY_KEYS = ("company", "year", "total_target", "growth", "base_quotas", "challenge_quotas", "sales_cost",
+                "gross_profit", "roi", "cost_of_sales_ratio", "break_even_revenue", "kpi_red", "kpi_amber",
+                "kpi_green", "checks")
+COVER_KEYS = ("company", "year", "currency", "version", "status", "template", "goal_1", "goal_2", "goal_3")
+
+# ------------------------------------------------------------------ Excel's limits
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_NAME_OK = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.\\]*$")
+_A1 = re.compile(r"^([A-Za-z]{1,3})(\d+)$")
+_R1C1 = re.compile(r"^[Rr](\d*)([Cc](\d*))?$|^[Cc]\d*$")
+MAX_LIST_CHARS = 255
+MAX_FORMULA_CHARS = 8192
+
+
+def check_sheet_name(name: str) -> str:
+    """Return ``name`` if Excel accepts it as a sheet name, else raise WorkbookError."""
+    if not 1 <= len(name) <= 31 or _SHEET_BAD.search(name) or name.startswith("'") or name.endswith("'"):
+        raise WorkbookError(f"sheet name {name!r}: 1-31 characters, none of []:*?/\\ and no leading/trailing quote")
+    return name
+
+
+def check_defined_name(name: str) -> str:
+    """Return ``name`` if Excel accepts it as a defined name (not a cell reference), else raise."""
+    a1 = _A1.match(name)
+    looks_a1 = a1 is not None and _col_number(a1.group(1)) <= 16384 and int(a1.group(2)) <= 1_048_576
+    if len(name) > 255 or not _NAME_OK.match(name) or looks_a1 or _R1C1.match(name):
+        raise WorkbookError(f"defined name {name!r}: must be a valid Excel name and not a cell reference")
+    return name
+
+
+def check_list(values: tuple[str, ...]) -> str:
+    """A data-validation list formula (``"a,b,c"``), refusing lists Excel would truncate."""
+    text = ",".join(values)
+    if len(text) > MAX_LIST_CHARS or any(("," in v) or ('"' in v) for v in values):
+        raise WorkbookError(f"validation list {text[:40]!r}...: over {MAX_LIST_CHARS} characters or has , or \"")
+    return f'"{text}"'
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+for _sheet in SHEETS:
+    check_sheet_name(_sheet)
+
+
+# =================================================================================================
+# Sheets the ribbon macros add to a built workbook (aop_xl.xl.macros, aop_xl.workbook.reports).
+# Owned by the macros; kept here so that this module stays the one place for sheet names and
+# anchors. Everything above this banner belongs to the standard template.
+# =================================================================================================
+
+BOTTOM_UP, RECONCILE, STATEMENTS = "Bottom-up", "Reconcile", "Statements"
+#: Sheets the macros create on demand; never part of the built template.
+MACRO_SHEETS = (BOTTOM_UP, RECONCILE, STATEMENTS)
+#: Every macro sheet: the title in A1, the stamp (plan, version, what the sheet is) in A2.
+REPORT_TITLE_ROW, REPORT_STAMP_ROW = 1, 2
+
+
+def bottom_up_table(rows: int) -> Table:
+    """The Bottom-up input block: one row per region x product (plan order), the 12 fiscal months.
+
+    Args:
+        rows: regions x products of the plan.
+
+    Returns:
+        The :class:`Table` (header row 5, first row 6); rows are recognised by their region
+        and product names, not by position.
+    """
+    return Table(BOTTOM_UP, 6, max(rows, 1), _cols(1, "region", "product", *MONTHS),
+                 "Bottom-up proposals (inputs): region x product x month")
+
+
+#: Rows of the Reconcile sheet's summary block (key, label).
+RECONCILE_KEYS = (("method", "Proposal method"), ("tolerance", "Tolerance (|gap %| accepted)"),
+                  ("alpha", "Weight of top-down (blend)"), ("total_topdown", "Top-down total"),
+                  ("total_bottomup", "Bottom-up total"), ("total_proposal", "Proposal total"),
+                  ("flagged", "Rows outside tolerance"))
+RECONCILE_SUMMARY = Table(RECONCILE, 5, len(RECONCILE_KEYS), _cols(1, "label", "value"), "Reconciliation")
+RECONCILE_COLUMNS = ("level", "region", "product", "month", "topdown", "bottomup", "gap", "gap_pct", "flag",
+                     "proposal")
+
+
+def reconcile_table(rows: int) -> Table:
+    """The Reconcile sheet's gaps table: every level (total, region, product, month, detail),
+    with the proposal on the detail rows."""
+    return Table(RECONCILE, RECONCILE_SUMMARY.last_row + 4, max(rows, 1), _cols(1, *RECONCILE_COLUMNS),
+                 "Gaps at every level (gap = bottom-up - top-down)")
+
+
+STATEMENT_COLUMNS = ("rep", "region", "sales", "base", "challenge", "attainment", "band", "commission",
+                     "effective_rate")
+
+
+def statement_summary(reps: int) -> Table:
+    """The Statements sheet's table of all reps (its total line is right under it)."""
+    return Table(STATEMENTS, 5, max(reps, 1), _cols(1, *STATEMENT_COLUMNS), "All reps")
+
+
+@dataclass(frozen=True)
+class StatementBlock:
+    """One rep's statement block on the Statements sheet.
+
+    Rows from ``first_row``: title (rep and region), headers, values (``VALUE_COLUMNS``), band
+    headers, one row per band (``BAND_COLUMNS``), the commission line.
+    """
+
+    first_row: int
+    bands: int
+
+    VALUE_COLUMNS = ("sales", "base", "challenge", "attainment", "band", "commission", "marginal", "retroactive",
+                     "effective_rate")
+    BAND_COLUMNS = ("band", "floor", "rate", "amount")
+
+    @property
+    def header_row(self) -> int:
+        return self.first_row + 1
+
+    @property
+    def value_row(self) -> int:
+        return self.first_row + 2
+
+    @property
+    def band_header_row(self) -> int:
+        return self.first_row + 3
+
+    def band_row(self, k: int) -> int:
+        """Row of band ``k`` (0-based)."""
+        return self.first_row + 4 + k
+
+    @property
+    def total_row(self) -> int:
+        return self.first_row + 4 + self.bands
+
+    @staticmethod
+    def col(key: str) -> int:
+        """Column of a value (or band-table) key."""
+        if key in StatementBlock.VALUE_COLUMNS:
+            return 1 + StatementBlock.VALUE_COLUMNS.index(key)
+        return 1 + StatementBlock.BAND_COLUMNS.index(key)
+
+
+def statement_block(i: int, reps: int, bands: int) -> StatementBlock:
+    """Rep ``i``'s block (0-based, plan order) below the summary table; blocks are
+    ``bands + 7`` rows apart."""
+    top = statement_summary(reps).last_row + 4
+    return StatementBlock(top + i * (bands + 7), bands)
+
+
+for _sheet in MACRO_SHEETS:
+    check_sheet_name(_sheet)

@@ -1,0 +1,112 @@
+"""One module per sheet of the standard workbook, and what they share.
+
+Each module has ``build(ctx)``, which writes its sheet from the :class:`Context`: the
+openpyxl workbook, the :class:`~aop_xl.workbook.layout.Layout`, the styles and the plan (None
+for the blank template). Addresses come from the layout only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.utils import get_column_letter
+
+from aop_xl.plan import Plan
+from aop_xl.workbook import formulas as fx
+from aop_xl.workbook.layout import MONTHS, QUARTERS, TARGETS, Layout, Table
+from aop_xl.workbook.styles import RED_FILL, Styles, Writer
+
+
+@dataclass
+class Context:
+    """Everything a sheet builder needs."""
+
+    wb: object
+    layout: Layout
+    styles: Styles
+    plan: Plan | None
+    sheets: dict = field(default_factory=dict)
+    sales: dict = field(default_factory=dict)
+
+    def writer(self, name: str) -> Writer:
+        return Writer(self.sheets[name], self.styles)
+
+    def __post_init__(self) -> None:
+        # Scalars every sheet uses, as absolute qualified addresses.
+        self.unit = self.layout.scalar("unit")
+        self.mul = self.layout.scalar("mul")
+        self.div = self.layout.scalar("div")
+        self.sign = self.layout.scalar("sign")
+
+    def amount(self, units: str, signed: bool = True) -> str:
+        """Formula text turning sign-space whole units into an amount."""
+        return fx.amount(units, self.mul, self.div, self.sign if signed else None)
+
+    def check(self, parts: str, total: str) -> str:
+        return fx.check(parts, total, self.unit)
+
+
+def title(w: Writer, text: str, subtitle: str | None = None) -> None:
+    """The sheet title (A1) and an optional subtitle (A2)."""
+    w.label(1, 1, text, "title")
+    if subtitle:
+        w.label(2, 1, subtitle, "subtitle")
+
+
+def block_title(w: Writer, table: Table, text: str | None = None, col: int = 1) -> None:
+    w.label(table.title_row, col, text if text is not None else table.title, "section")
+
+
+def headers(w: Writer, table: Table, labels: dict[str, str], style: str = "header") -> None:
+    """Column headers of a block on its header row."""
+    for key, text in labels.items():
+        w.label(table.header_row, table.col(key), text, style)
+
+
+def month_header_ref(layout: Layout, m: int) -> str:
+    """Absolute reference to the fiscal month name header of month ``m`` (0-based)."""
+    c = layout.company
+    return f"{TARGETS}!${get_column_letter(c.col(MONTHS[m]))}${c.header_row}"
+
+
+def cube_headers(ctx: Context, w: Writer, table: Table, name: str, label: str, year: str = "Year",
+                 check: str = "Check: months - year", check_total: str | None = None) -> None:
+    """Headers of a block with the Targets column set: names, year, quarters, months, checks."""
+    headers(w, table, {"name": name, "label": label, "year": year, "check": check})
+    for i, q in enumerate(QUARTERS):
+        w.label(table.header_row, table.col(q), f"Q{i + 1}", "header")
+    for m, key in enumerate(MONTHS):
+        w.formula(table.header_row, table.col(key), month_header_ref(ctx.layout, m), "header")
+    if check_total:
+        w.label(table.header_row, table.col("check_total"), check_total, "header")
+
+
+def quarter_sums(w: Writer, table: Table, row: int, style: str = "calc_amount") -> None:
+    """Q1..Q4 of a row: each the sum of its three months."""
+    for i, q in enumerate(QUARTERS):
+        first = get_column_letter(table.col(MONTHS[3 * i]))
+        last = get_column_letter(table.col(MONTHS[3 * i + 2]))
+        w.formula(row, table.col(q), f"SUM({first}{row}:{last}{row})", style)
+
+
+def months_check(ctx: Context, w: Writer, table: Table, row: int, total: str = "year") -> None:
+    """The row's check cell: its months minus its year (or its ``total`` column)."""
+    m0, m1 = get_column_letter(table.col(MONTHS[0])), get_column_letter(table.col(MONTHS[-1]))
+    y = f"{table.letter(total)}{row}"
+    w.formula(row, table.col("check"), ctx.check(f"SUM({m0}{row}:{m1}{row})", y), "check")
+
+
+def flag_nonzero(ws, ref: str) -> None:
+    """Check cells turn red when they are not 0."""
+    ws.conditional_formatting.add(ref, CellIsRule(operator="notEqual", formula=["0"], fill=RED_FILL))
+
+
+def set_widths(ws, widths: dict[int, float]) -> None:
+    for col, width in sorted(widths.items()):
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def group_columns(ws, first: int, last: int, hidden: bool = False) -> None:
+    """Outline (group) helper columns so they fold away."""
+    ws.column_dimensions.group(get_column_letter(first), get_column_letter(last), outline_level=1, hidden=hidden)

@@ -1,0 +1,212 @@
+"""Assumptions: every input of the plan, styled as input, with dropdowns where a value is a choice.
+
+The blank template carries the plan model's defaults (unit, uplift, thresholds, growth
+defaults, the default tier table, equal quarter weights) and empty member rows.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from aop_xl.engine.budget import budget_summary
+from aop_xl.engine.calendar import QUARTERS as QUARTER_NAMES
+from aop_xl.plan import BUDGET_CATEGORIES, CommissionPlan, GrowthDefaults, Header, Kpi, Plan, StatusThresholds
+from aop_xl.workbook import formulas as fx
+from aop_xl.workbook.layout import ASSUMPTIONS, BCG_CLASSES, MARKETS, PARAMS, Layout, check_list
+from aop_xl.workbook.sheets import Context, block_title, headers, month_header_ref, set_widths, title
+
+REALLOCATION_SHARE = inspect.signature(budget_summary).parameters["reallocation_share"].default
+CHOICES = {
+    "status": ("draft", "submitted", "approved"),
+    "allow_negative": ("yes", "no"),
+    "commission_mode": ("marginal", "retroactive"),
+    "floor_basis": ("quota", "absolute"),
+    "payout": ("monthly", "quarterly", "annual"),
+    "market": MARKETS,
+    "bcg": BCG_CLASSES,
+    "category": BUDGET_CATEGORIES,
+    "kind": ("one_time", "recurring"),
+    "direction": ("higher", "lower"),
+    "kpi_unit": tuple(Kpi.model_fields["unit"].annotation.__args__),
+}
+_STYLE = {"company": "input_text", "currency": "input_text", "version": "input_text", "year": "input_integer",
+          "fiscal_year_start": "input_integer", "total_target": "input_amount", "prior_year_revenue": "input_amount",
+          "cap": "input_amount", "unit": "input_number", "goal_1": "input_long", "goal_2": "input_long",
+          "goal_3": "input_long"}
+_PERCENT = {"growth", "challenge_uplift", "min_attainment", "red", "amber", "reallocation_share"}
+
+
+def param_values(plan: Plan | None) -> dict:
+    """The plan settings block's values (the model's defaults for the blank template)."""
+    h = plan.plan if plan is not None else None
+    c = plan.commission if plan is not None else CommissionPlan()
+    s = plan.status if plan is not None else StatusThresholds()
+    g = plan.growth_defaults if plan is not None else GrowthDefaults()
+    d = {k: f.get_default(call_default_factory=True) for k, f in Header.model_fields.items() if not f.is_required()}
+    head = h.model_dump() if h is not None else d
+    goals = (h.goals if h is not None else []) + [None] * 3
+    values = {k: head.get(k) for k in ("company", "year", "currency", "unit", "total_target", "prior_year_revenue",
+                                       "growth", "challenge_uplift", "fiscal_year_start", "version", "status")}
+    values.update(allow_negative="yes" if head.get("allow_negative") else "no", commission_mode=c.mode,
+                  floor_basis=c.floor_basis, cap=c.cap, min_attainment=c.min_attainment, payout=c.payout,
+                  red=s.red, amber=s.amber, reallocation_share=REALLOCATION_SHARE)
+    values.update({f"growth_{k}": v for k, v in g.market.items()})
+    values.update({f"growth_{k}": v for k, v in g.bcg.items()})
+    values.update({f"goal_{i + 1}": goals[i] for i in range(3)})
+    return values
+
+
+def _style(key: str) -> str:
+    if key in _STYLE:
+        return _STYLE[key]
+    if key in _PERCENT or key.startswith("growth_"):
+        return "input_percent"
+    if key in CHOICES:
+        return "input_choice"
+    return "input_number"
+
+
+def build(ctx: Context) -> None:
+    """Write the Assumptions sheet."""
+    lay, plan = ctx.layout, ctx.plan
+    ws = ctx.sheets[ASSUMPTIONS]
+    w = ctx.writer(ASSUMPTIONS)
+    title(w, "Assumptions", "Every input of the plan. Blue on yellow cells are inputs; everything else is calculated.")
+
+    p = lay.params
+    block_title(w, p)
+    headers(w, p, {"label": "Setting", "value": "Value"})
+    for i, (key, label) in enumerate(PARAMS):
+        w.label(p.row(i), p.col("label"), label)
+        value = param_values(plan)[key]
+        if key == "version" and value is not None:
+            value = str(value)
+        w.value(p.row(i), p.col("value"), value, _style(key))
+
+    _seasonality(ctx, w, plan)
+    _members(ctx, w, plan)
+    _validations(ws, lay)
+    set_widths(ws, {1: 34, 2: 36, 3: 2, 4: 10, 5: 12, 6: 2, 7: 22, 8: 10, 9: 11, 10: 14, 11: 10, 12: 14, 13: 2,
+                    14: 22, 15: 14, 16: 11, 17: 14, 18: 10, 19: 11, 20: 2, 21: 22, 22: 18, 23: 8, 24: 2, 25: 11,
+                    26: 9, 27: 2, 28: 26, 29: 15, 30: 11, 31: 13, 32: 8, 33: 8, 34: 16, 35: 2, 36: 24, 37: 13,
+                    38: 10, 39: 10, 40: 2, 41: 18})
+    for j in range(lay.capacity.products):
+        ws.column_dimensions[lay.mix.letter(f"p{j}")].width = 12
+    ws.freeze_panes = "A6"
+
+
+def _seasonality(ctx: Context, w, plan: Plan | None) -> None:
+    lay = ctx.layout
+    qw, mw = lay.quarter_weights, lay.month_weights
+    block_title(w, qw)
+    headers(w, qw, {"label": "Quarter", "weight": "Weight"})
+    if plan is not None:
+        quarters, months = plan.seasonality.quarters, plan.seasonality.months
+    else:
+        quarters, months = Plan.model_fields["seasonality"].default_factory().quarters, None
+    for i in range(4):
+        w.label(qw.row(i), qw.col("label"), QUARTER_NAMES[i])
+        w.value(qw.row(i), qw.col("weight"), quarters[i] if quarters else None, "input_number")
+    w.label(mw.title_row, mw.col("label"), "Month weights (when any is filled they replace the quarters)", "section")
+    headers(w, mw, {"label": "Month", "weight": "Weight"})
+    for m in range(12):
+        w.formula(mw.row(m), mw.col("label"), month_header_ref(lay, m), "calc_text")
+        w.value(mw.row(m), mw.col("weight"), months[m] if months else None, "input_number")
+
+
+def _row_values(plan: Plan | None, lay: Layout) -> dict[str, list[dict]]:
+    if plan is None:
+        return {"regions": [], "products": [], "reps": [], "budget": [], "kpis": [],
+                "tiers": [t.model_dump() for t in CommissionPlan().tiers]}
+    return {
+        "regions": [r.model_dump(exclude={"product_mix"}) for r in plan.regions],
+        "products": [x.model_dump() for x in plan.products],
+        "reps": [x.model_dump() for x in plan.reps],
+        "budget": [x.model_dump() for x in plan.budget],
+        "kpis": [x.model_dump(exclude={"actual"}) for x in plan.kpis],
+        "tiers": [t.model_dump() for t in plan.commission.tiers],
+    }
+
+
+_TEXT = {"name", "region", "item", "metric"}
+_CHOICE = {"market", "bcg", "category", "kind", "direction", "unit"}
+_BLOCK_STYLES = {"target": "input_amount", "prior_year_revenue": "input_amount", "amount": "input_amount",
+                 "growth": "input_percent", "gross_margin": "input_percent", "rate": "input_percent",
+                 "months": "input_integer", "start_month": "input_integer"}
+_HEADERS = {"name": "Name", "market": "Market", "weight": "Weight", "prior_year_revenue": "Prior-year revenue",
+            "growth": "Growth", "target": "Fixed target", "bcg": "BCG class", "gross_margin": "Gross margin",
+            "region": "Region", "share": "Share", "floor": "Floor", "rate": "Rate", "item": "Item",
+            "category": "Category", "kind": "Kind", "amount": "Amount (per month if recurring)",
+            "months": "Months", "start_month": "Start month", "metric": "Metric", "direction": "Better when",
+            "unit": "Unit"}
+
+
+def _members(ctx: Context, w, plan: Plan | None) -> None:
+    lay = ctx.layout
+    rows = _row_values(plan, lay)
+    for key in ("regions", "products", "reps", "tiers", "budget", "kpis"):
+        table = getattr(lay, key)
+        block_title(w, table, col=min(table.columns.values()))
+        headers(w, table, {c: _HEADERS[c] for c in table.columns})
+        for i in range(table.rows):
+            values = rows[key][i] if i < len(rows[key]) else {}
+            for col in table.columns:
+                value = values.get(col)
+                if col in _TEXT:
+                    w.text(table.row(i), table.col(col), value, "input_text")
+                elif col == "floor" and isinstance(value, str):
+                    w.value(table.row(i), table.col(col), value, "input_choice")
+                elif col in _CHOICE:
+                    w.value(table.row(i), table.col(col), value, "input_choice")
+                else:
+                    w.value(table.row(i), table.col(col), value, _BLOCK_STYLES.get(col, "input_number"))
+    # Product mix: one row per region, one column per product; a row left blank uses the
+    # products' own weights.
+    mix, regions, products = lay.mix, lay.regions, lay.products
+    w.label(mix.title_row, mix.col("region"), mix.title, "section")
+    w.label(mix.header_row, mix.col("region"), "Region", "header")
+    for j in range(lay.capacity.products):
+        w.formula(mix.header_row, mix.col(f"p{j}"), fx.text_ref(products.cell("name", j, col_abs=True, row_abs=True)),
+                  "header")
+    for i in range(lay.capacity.regions):
+        w.formula(mix.row(i), mix.col("region"), fx.text_ref(regions.cell("name", i, col_abs=True)), "calc_text")
+        region_mix = plan.regions[i].product_mix if plan is not None and i < len(plan.regions) else None
+        for j in range(lay.capacity.products):
+            value = None
+            if region_mix is not None and j < len(plan.products):
+                value = region_mix.get(plan.products[j].name)
+            w.value(mix.row(i), mix.col(f"p{j}"), value, "input_number")
+
+
+def _dv(ws, kind: str, sqref: str, **kw) -> None:
+    dv = DataValidation(type=kind, allow_blank=True, showErrorMessage=True, **kw)
+    for area in sqref.split():
+        dv.add(area)
+    ws.add_data_validation(dv)
+
+
+def _validations(ws, lay: Layout) -> None:
+    p = lay.params
+    keys = [k for k, _ in PARAMS]
+    for key in ("status", "allow_negative", "commission_mode", "floor_basis", "payout"):
+        _dv(ws, "list", p.cell("value", keys.index(key)), formula1=check_list(CHOICES[key]))
+    _dv(ws, "whole", p.cell("value", keys.index("fiscal_year_start")), operator="between", formula1="1", formula2="12")
+    _dv(ws, "decimal", p.cell("value", keys.index("unit")), operator="greaterThan", formula1="0")
+    for table, col, choice in ((lay.regions, "market", "market"), (lay.products, "bcg", "bcg"),
+                               (lay.budget, "category", "category"), (lay.budget, "kind", "kind"),
+                               (lay.kpis, "direction", "direction"), (lay.kpis, "unit", "kpi_unit")):
+        _dv(ws, "list", table.area(col), formula1=check_list(CHOICES[choice]))
+    names = lay.regions.range("name", qualified=False)
+    _dv(ws, "list", lay.reps.area("region"), formula1=names)
+    _dv(ws, "list", lay.budget.area("region"), formula1=names)
+    weights = [lay.regions.area(c) for c in ("weight", "prior_year_revenue")]
+    weights += [lay.products.area(c) for c in ("weight", "prior_year_revenue")]
+    weights += [lay.reps.area("share"), lay.quarter_weights.area("weight"), lay.month_weights.area("weight"),
+                lay.mix.area("p0", last=f"p{lay.capacity.products - 1}")]
+    _dv(ws, "decimal", " ".join(weights), operator="greaterThanOrEqual", formula1="0")
+    _dv(ws, "decimal", lay.tiers.area("rate"), operator="between", formula1="0", formula2="1")
+    floor = lay.tiers.cell("floor", 0)
+    _dv(ws, "custom", lay.tiers.area("floor"),
+        formula1=f'OR(ISNUMBER({floor}),{floor}="base",{floor}="challenge")')

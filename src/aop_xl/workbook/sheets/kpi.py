@@ -1,0 +1,76 @@
+"""KPI: each metric's target (from Assumptions), the actual (input), variance, lag and status.
+
+The rules are :mod:`aop_xl.engine.kpi`'s: lag = 1 - actual / target (lower-is-better:
+1 - target / actual), 0 or 100% where that ratio has no meaning, rounded to 12 decimals, as
+are the thresholds, before they are compared; red above the red threshold, amber above the
+amber one, else green; no status without an actual. Conditional formatting colours each row
+from the status formula.
+"""
+
+from __future__ import annotations
+
+from openpyxl.formatting.rule import FormulaRule
+
+from aop_xl.engine.kpi import LAG_DECIMALS, MISSED_LAG
+from aop_xl.workbook import formulas as fx
+from aop_xl.workbook.layout import KPI
+from aop_xl.workbook.sheets import Context, block_title, headers, set_widths, title
+from aop_xl.workbook.styles import AMBER_FILL, GREEN_FILL, RED_FILL
+
+STATUSES = ("red", "amber", "green")
+
+
+def build(ctx: Context) -> None:
+    """Write the KPI sheet."""
+    lay, plan = ctx.layout, ctx.plan
+    ws = ctx.sheets[KPI]
+    w = ctx.writer(KPI)
+    title(w, "KPI", "Actual vs target. Enter actuals in the yellow cells; targets are on Assumptions.")
+    t, a = lay.kpi, lay.kpis
+    block_title(w, t)
+    headers(w, t, {"metric": "Metric", "unit": "Unit", "direction": "Better when", "target": "Target",
+                   "actual": "Actual (input)", "variance": "Variance", "lag": "Lag", "status": "Status"})
+    red, amber = lay.param("red"), lay.param("amber")
+    missed = fx.num(MISSED_LAG)
+    for i in range(t.rows):
+        r = t.row(i)
+        c = {k: t.cell(k, i) for k in t.columns}
+        w.formula(r, t.col("metric"), fx.text_ref(a.rel("metric", i)), "calc_text")
+        w.formula(r, t.col("unit"), fx.text_ref(a.rel("unit", i)), "calc_text")
+        w.formula(r, t.col("direction"), f'IF({c["metric"]}="","",IF({a.rel("direction", i)}="lower","lower",'
+                  f'"higher"))', "calc_text")
+        w.formula(r, t.col("target"), f'IF({c["metric"]}="","",N({a.rel("target", i)}))', "calc_number")
+        actual = None
+        if plan is not None and i < len(plan.kpis):
+            actual = plan.kpis[i].actual
+        w.value(r, t.col("actual"), actual, "input_number")
+        act, tgt = c["actual"], c["target"]
+        none = f'OR({c["metric"]}="",NOT(ISNUMBER({act})))'
+        w.formula(r, t.col("variance"), f'IF({none},"",{act}-{tgt})', "calc_number")
+        lower = f"IF({act}>0,1-{tgt}/{act},IF({act}<={tgt},0,{missed}))"
+        higher = f"IF({tgt}>0,1-{act}/{tgt},IF({act}>={tgt},0,{missed}))"
+        w.formula(r, t.col("lag"), f'IF({none},"",ROUND(IF({c["direction"]}="lower",{lower},{higher}),'
+                  f'{LAG_DECIMALS}))', "calc_percent")
+        lag = c["lag"]
+        w.formula(r, t.col("status"), f'IF(ISNUMBER({lag}),IF({lag}>ROUND({red},{LAG_DECIMALS}),"red",'
+                  f'IF({lag}>ROUND({amber},{LAG_DECIMALS}),"amber","green")),"")', "calc_text")
+    rows = f"{t.letter('metric')}{t.first_row}:{t.letter('status')}{t.last_row}"
+    status = f"${t.letter('status')}{t.first_row}"
+    for name, fill in zip(STATUSES, (RED_FILL, AMBER_FILL, GREEN_FILL)):
+        ws.conditional_formatting.add(rows, FormulaRule(formula=[f'{status}="{name}"'], fill=fill))
+    k = lay.kpi_counts
+    block_title(w, k, col=k.col("label"))
+    headers(w, k, {"label": "Status", "count": "KPIs"})
+    statuses = t.range("status", qualified=False)
+    metrics = t.range("metric", qualified=False)
+    for i, name in enumerate(STATUSES):
+        w.label(k.row(i), k.col("label"), name)
+        w.formula(k.row(i), k.col("count"), f'COUNTIF({statuses},"{name}")', "calc_integer")
+    w.label(k.row(3), k.col("label"), "no actual yet")
+    w.formula(k.row(3), k.col("count"), f'SUMPRODUCT(({metrics}<>"")*({statuses}=""))', "calc_integer")
+    counts = f"{k.letter('label')}{k.first_row}:{k.letter('count')}{k.row(2)}"
+    label = f"${k.letter('label')}{k.first_row}"
+    for name, fill in zip(STATUSES, (RED_FILL, AMBER_FILL, GREEN_FILL)):
+        ws.conditional_formatting.add(counts, FormulaRule(formula=[f'{label}="{name}"'], fill=fill))
+    set_widths(ws, {1: 28, 2: 11, 3: 11, 4: 15, 5: 15, 6: 15, 7: 10, 8: 10, 9: 2, 10: 16, 11: 8})
+    ws.freeze_panes = "B6"
