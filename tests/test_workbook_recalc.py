@@ -155,6 +155,17 @@ def hostile_plan() -> Plan:
     return plan_from_dict(d)
 
 
+def halves_plan() -> Plan:
+    """Challenge quotas whose exact value ends in half a cent: 1,000,000.10 x 1.15 is
+    1,150,000.115, which binary floating point puts just below the half."""
+    d = sample_dict()
+    d["plan"].update(total_target=4 * 1_000_000.10, challenge_uplift=0.15)
+    for r in d["regions"]:
+        r["weight"] = 1
+    d["reps"] = [{"name": f"Rep {r['name']}", "region": r["name"]} for r in d["regions"]]
+    return plan_from_dict(d)
+
+
 def sales_for(plan: Plan, seed: int) -> dict:
     """Annual sales per rep: zero, negative, exactly at quota and challenge, and random."""
     rng = random.Random(seed)
@@ -236,6 +247,10 @@ def recalculated(tmp_path_factory):
     path = build_with_sales(hostile, sales, src / "hostile.xlsx")
     add("hostile", hostile, Layout(capacity_for(hostile)), sales, path)
 
+    halves = halves_plan()
+    sales = sales_for(halves, 4)
+    add("halves", halves, Layout(capacity_for(halves)), sales, build_with_sales(halves, sales, src / "halves.xlsx"))
+
     for seed in range(GENERATED):
         plan = _drop_quota_less_reps(generated_plan_dict(seed), keep_all=seed % 5 == 0)
         sales = sales_for(plan, seed)
@@ -250,7 +265,7 @@ def recalculated(tmp_path_factory):
     return cases
 
 
-CASES = ["sample", "blank", "blank_sample", "blank_generated", "hostile"]
+CASES = ["sample", "blank", "blank_sample", "blank_generated", "hostile", "halves"]
 CASES += [f"generated_{s:02d}" for s in range(GENERATED)]
 
 

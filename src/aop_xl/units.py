@@ -16,6 +16,11 @@ from aop_xl.errors import PlanError
 # Relative slack when deciding that a float is a whole number of units: wide enough for the
 # representation error of decimal amounts, far too narrow to hide a real fraction of a unit.
 _REL_TOL = 1e-9
+# Rounding halves up: a product such as 100000010 x 1.15 lands a few ulps below its exact
+# half (115000011.49999999); a slack of 1e-9 plus 1e-14 of the magnitude lifts it back over
+# the half without touching any value that is truly below it by a meaningful fraction.
+HALF_SLACK = 1e-9
+HALF_SLACK_REL = 1e-14
 
 
 def _per_unit(unit: float) -> int | None:
@@ -47,7 +52,8 @@ def to_units(amount, unit: float, *, field: str = "total", round_half: bool = Fa
     q = np.asarray(amount, dtype=float) / unit
     if not np.all(np.isfinite(q)):
         raise PlanError(f"{field}: must be a finite number, got {amount!r}")
-    r = np.where(q >= 0, np.floor(np.abs(q) + 0.5 + _REL_TOL), -np.floor(np.abs(q) + 0.5 + _REL_TOL))
+    a = np.abs(q)
+    r = np.sign(q) * np.floor(a * (1 + HALF_SLACK_REL) + 0.5 + HALF_SLACK)
     if not round_half:
         bad = np.abs(q - np.round(q)) > _REL_TOL * np.maximum(1.0, np.abs(q))
         if np.any(bad):

@@ -12,7 +12,7 @@ array expressions (Excel 2016 would need Ctrl+Shift+Enter).
 from __future__ import annotations
 
 from aop_xl.engine.split import FLOOR_SLACK, REMAINDER_DECIMALS
-from aop_xl.units import _REL_TOL as HALF_SLACK
+from aop_xl.units import HALF_SLACK, HALF_SLACK_REL
 
 #: Stands for "no upper bound" in the tier arithmetic (a floor no sales reach).
 BIG = "1E+300"
@@ -29,6 +29,7 @@ def num(x: float) -> str:
 
 SLACK = num(FLOOR_SLACK)
 HALF = num(HALF_SLACK)
+HALF_REL = num(HALF_SLACK_REL)
 DEC = str(REMAINDER_DECIMALS)
 
 
@@ -82,13 +83,13 @@ def exact_floor(y: str) -> str:
 
 def round_half(x: str) -> str:
     """Round a non-negative quantity of units to a whole unit, halves up, exactly as the
-    engine's ``to_units(..., round_half=True)``: ``floor(x + 0.5 + 1e-9)``."""
-    return exact_floor(f"{x}+0.5+{HALF}")
+    engine's ``to_units(..., round_half=True)``: ``floor(x + 0.5 + 1e-9 + x * 1e-14)``."""
+    return exact_floor(f"({x})*(1+{HALF_REL})+0.5+{HALF}")
 
 
 def round_half_signed(x: str) -> str:
     """:func:`round_half` for either sign: halves away from zero."""
-    return f"SIGN({x})*{exact_floor(f'ABS({x})+0.5+{HALF}')}"
+    return f"SIGN({x})*{exact_floor(f'ABS({x})*(1+{HALF_REL})+0.5+{HALF}')}"
 
 
 def amount(units: str, mul: str, div: str, sign: str | None = None) -> str:
