@@ -27,13 +27,12 @@ from aop_xl.xl.addin import (
     build_addin,
     build_default_addin,
     default_modules,
-    install_addin,
     source_dir,
-    startup_folder,
     udf_wrapper_module,
     xlwings_dir,
     xlwings_modules,
 )
+from aop_xl.xl.install import install_addin, startup_folder
 from aop_xl.xl.ovba import ModuleKind
 
 with warnings.catch_warnings():  # oletools still uses pyparsing's pre-3.0 names

@@ -1,6 +1,9 @@
 """The aop-xl command: in-process runs, exit codes, then the result through the library."""
 
 import json
+import sys
+
+import pytest
 
 from click.testing import CliRunner
 
@@ -60,3 +63,53 @@ def test_missing_file_is_exit_2(tmp_path):
 
 def test_usage_error_is_not_exit_0():
     assert run("plan", "check", "--bogus").exit_code == 2
+
+
+def test_build_writes_the_workbook_and_reports_its_path(tmp_path):
+    from aop_xl.workbook.reader import read_identity
+
+    out = tmp_path / "AOP.xlsx"
+    result = run("build", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.output
+    identity = read_identity(out)
+    assert identity.template_id == "aop-xl/standard-aop"
+    assert not identity.blank and identity.fingerprint
+
+
+def test_build_blank_writes_the_template(tmp_path):
+    from aop_xl.workbook.reader import read_identity
+
+    out = tmp_path / "template.xlsx"
+    assert run("build", "--blank", "-o", str(out)).exit_code == 0
+    assert read_identity(out).blank
+
+
+def test_build_refuses_a_plan_with_blank(tmp_path):
+    result = run("build", "--blank", str(tmp_path / "plan.toml"))
+    assert result.exit_code == 2
+    assert not (tmp_path / "plan.toml").exists()
+
+
+def test_build_of_a_bad_plan_leaves_no_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[plan]\ncompany = "X"\nyear = 2027\n', encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    result = run("build", str(bad), "-o", str(out))
+    assert result.exit_code == 2
+    assert "regions: required" in result.stderr
+    assert not out.exists()
+
+
+def test_addin_build_writes_the_xlam(tmp_path):
+    out = tmp_path / "aop_xl.xlam"
+    result = run("addin", "build", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:2] == b"PK"
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="Excel's own systems install for real")
+def test_addin_install_says_excel_is_needed_here():
+    result = run("addin", "install")
+    assert result.exit_code == 2
+    assert "needs Excel for Windows or macOS" in result.stderr

@@ -116,7 +116,8 @@ def addin_install() -> None:
     """Copy the add-in (and xlwings' add-in if missing) into Excel's start-up folder."""
     import tempfile
 
-    from aop_xl.xl.addin import ADDIN_FILE_NAME, build_default_addin, install_addin, source_dir
+    from aop_xl.xl.addin import ADDIN_FILE_NAME, build_default_addin, source_dir
+    from aop_xl.xl.install import install_addin
 
     built = source_dir() / ADDIN_FILE_NAME
     with tempfile.TemporaryDirectory() as tmp:
