@@ -510,3 +510,13 @@ def test_addin_module_imports_no_xlwings():
     code = f"import sys, {addin.__name__}; print('xlwings' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_committed_addin_is_the_build_of_its_sources(tmp_path):
+    # The .xlam under addin/ is what users install; it must be exactly what the sources,
+    # the UDF module and the locked xlwings version build today.
+    committed = source_dir() / "aop_xl.xlam"
+    rebuilt = build_default_addin(tmp_path / "aop_xl.xlam")
+    assert committed.read_bytes() == rebuilt.read_bytes(), (
+        "addin/aop_xl.xlam is stale: rebuild it with `uv run aop-xl addin build` and commit it"
+    )
