@@ -10,7 +10,6 @@ and every check cell must show 0. Each test lists all its mismatches at once.
 from __future__ import annotations
 
 import random
-import time
 import zipfile
 from pathlib import Path
 
@@ -31,7 +30,6 @@ from aop_xl.workbook.sheets.assumptions import param_values
 pytestmark = pytest.mark.libreoffice
 
 GENERATED = 24
-TIMINGS: dict[str, float] = {}
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "#N/A", "=1+1", "'quoted", "Zażółć 北京 Đà Nẵng"]
 
 
@@ -224,7 +222,6 @@ def fill_blank(path: Path, plan: Plan, sales: dict) -> None:
 def recalculated(tmp_path_factory):
     """Build every workbook of the module, recalculate them all in one soffice run."""
     require_soffice()
-    started = time.perf_counter()
     src = tmp_path_factory.mktemp("built")
     cases = {}
 
@@ -257,9 +254,7 @@ def recalculated(tmp_path_factory):
         path = build_with_sales(plan, sales, src / f"generated_{seed:02d}.xlsx")
         add(f"generated_{seed:02d}", plan, Layout(capacity_for(plan)), sales, path)
 
-    built = time.perf_counter()
     out = recalc([c["path"] for c in cases.values()], tmp_path_factory.mktemp("recalculated"))
-    TIMINGS.update(build=built - started, recalc=time.perf_counter() - built)
     for case in cases.values():
         case["recalculated"] = out[case["path"]]
     return cases
@@ -349,8 +344,3 @@ def test_generated_plans_are_valid():
             pytest.fail(f"seed {seed}: {exc}")
 
 
-def test_report_timings(recalculated, capsys):
-    # Not a check: the build and recalculation times of this module, shown with -s.
-    with capsys.disabled():
-        print(f"\nworkbook recalc module: built {len(recalculated)} workbooks in {TIMINGS['build']:.1f}s, "
-              f"LibreOffice recalculated them in {TIMINGS['recalc']:.1f}s")
