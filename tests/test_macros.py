@@ -192,6 +192,18 @@ def test_validate_finds_error_values_and_plan_problems(book, soffice):
     assert not any("inputs changed" in f for f in findings)  # no plan to compare
 
 
+def test_validate_reports_what_the_workbook_formulas_cannot_refuse(book):
+    # The workbook rounds a total that is not a whole number of units and does not stop a
+    # negative total; Validate holds the inputs to the plan file's rules and says so.
+    total_cell = LAY.param("total_target").split("!")[-1].replace("$", "")
+    book.write(ASSUMPTIONS, total_cell, [[24_000_000.005]])
+    findings = m.validate_workbook(book).findings
+    assert findings == [f"Assumptions!{total_cell}: total target: 24000000.005 is not a multiple of the unit 0.01"]
+    book.write(ASSUMPTIONS, total_cell, [[-1_000_000]])
+    [finding] = m.validate_workbook(book).findings
+    assert finding.startswith(f"Assumptions!{total_cell}: total target must be >= 0, got -1000000")
+
+
 def test_validate_a_workbook_that_is_not_ours(tmp_path):
     Workbook().save(tmp_path / "Book1.xlsx")
     result = m.validate_workbook(OpenpyxlBook(tmp_path / "Book1.xlsx"))

@@ -37,3 +37,20 @@ def test_fractions_of_a_unit_are_refused_not_rounded():
         to_units(0.125, 0.01)
     assert to_units(0.07, 0.01) == 7
     assert from_units(7, 0.01) == 0.07
+
+
+@pytest.mark.parametrize("amount", [24_000_000.005, 987_654_321.015, 1e12 + 0.5])
+def test_half_a_unit_is_seen_on_large_amounts(amount):
+    with pytest.raises(PlanError, match="is not a multiple of the unit"):
+        to_units(amount, 1 if amount > 1e11 else 0.01)
+
+
+@pytest.mark.parametrize("amount", [24_000_000.01, 987_654_321.09, 0.07, 1e12 + 1, 123_456_789_012.34])
+def test_decimal_amounts_are_whole_units(amount):
+    unit = 1 if amount == 1e12 + 1 else 0.01
+    assert from_units(to_units(amount, unit), unit) == amount
+
+
+def test_plan_total_with_half_a_cent_is_refused():
+    with pytest.raises(PlanError, match=r"plan.total_target: 24000000.005 is not a multiple of the unit 0.01"):
+        sample_with(lambda d: d["plan"].update(total_target=24_000_000.005))

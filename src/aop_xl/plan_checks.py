@@ -11,14 +11,15 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
+from aop_xl.units import is_whole
+
 if TYPE_CHECKING:
     from aop_xl.plan import Plan
 
 
 def is_multiple_of_unit(amount: float, unit: float) -> bool:
     """True when ``amount`` is a whole number of ``unit`` (tolerating float representation)."""
-    q = amount / unit
-    return abs(q - round(q)) <= 1e-9 * max(1.0, abs(q))
+    return bool(is_whole(amount / unit))
 
 
 def _location(loc: tuple[Any, ...]) -> str:

@@ -13,9 +13,13 @@ import numpy as np
 
 from aop_xl.errors import PlanError
 
-# Relative slack when deciding that a float is a whole number of units: wide enough for the
-# representation error of decimal amounts, far too narrow to hide a real fraction of a unit.
 _REL_TOL = 1e-9
+# Slack when deciding that a float count of units is whole: the representation error of a
+# decimal amount divided by its unit is a few ulps (24000000.01 / 0.01 is off by ~1e-6),
+# so 1e-9 plus 1e-13 of the magnitude covers it while half a cent of 24,000,000.005 is
+# still seen (an earlier 1e-9 x magnitude tolerated up to 2.4 units at that size).
+WHOLE_SLACK = 1e-9
+WHOLE_SLACK_REL = 1e-13
 # Rounding halves up: a product such as 100000010 x 1.15 lands a few ulps below its exact
 # half (115000011.49999999); a slack of 1e-9 plus 1e-14 of the magnitude lifts it back over
 # the half without touching any value that is truly below it by a meaningful fraction.
@@ -55,13 +59,19 @@ def to_units(amount, unit: float, *, field: str = "total", round_half: bool = Fa
     a = np.abs(q)
     r = np.sign(q) * np.floor(a * (1 + HALF_SLACK_REL) + 0.5 + HALF_SLACK)
     if not round_half:
-        bad = np.abs(q - np.round(q)) > _REL_TOL * np.maximum(1.0, np.abs(q))
+        bad = ~is_whole(q)
         if np.any(bad):
             value = np.asarray(amount, dtype=float).reshape(-1)[int(np.flatnonzero(bad.reshape(-1))[0])]
             raise PlanError(f"{field}: {value:.10g} is not a multiple of the unit {unit:g}")
         r = np.round(q)
     out = r.astype(np.int64)
     return int(out) if out.ndim == 0 else out
+
+
+def is_whole(q):
+    """True where a float count of units is a whole number, up to representation error."""
+    q = np.asarray(q, dtype=float)
+    return np.abs(q - np.round(q)) <= WHOLE_SLACK + np.abs(q) * WHOLE_SLACK_REL
 
 
 def from_units(units, unit: float):
