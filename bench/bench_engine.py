@@ -32,7 +32,7 @@ def best_of(fn, repeat: int = 5) -> float:
 
 def main() -> None:
     rng = np.random.default_rng(2027)
-    weights = rng.uniform(0, 100, 1_000_000)
+    weights = rng.integers(0, 10_000, 1_000_000) / 100  # decimals of two places
     total = 987_654_321.09
 
     def baseline_1m():

@@ -21,7 +21,7 @@ def big_plan(regions: int = 50, products: int = 200, reps: int = 500, seed: int 
                 {
                     "name": f"Product {i:03d}",
                     "bcg": rng.choice(["star", "cash_cow", "question_mark", "dog"]),
-                    "weight": rng.uniform(0.5, 20),
+                    "weight": round(rng.uniform(0.5, 20), 3),
                     "gross_margin": round(rng.uniform(0.1, 0.7), 2),
                 }
                 for i in range(products)

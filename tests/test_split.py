@@ -8,10 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aop_xl import PlanError, split
-from aop_xl.engine.split import split_rows
+from aop_xl.engine.exact import apportion
 
 UNITS = st.sampled_from([0.01, 1.0, 1000.0, 0.05, 0.25])
-WEIGHTS = st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False), min_size=1, max_size=40)
+# Weights are decimals of at most 6 places (docs/engine.md): drawn as whole numbers over 10^d.
+DECIMAL = st.builds(lambda n, d: float(f"{n / 10**d:.{d}f}"), st.integers(0, 10**6), st.integers(0, 6))
+WEIGHTS = st.lists(DECIMAL, min_size=1, max_size=40)
 
 
 def as_units(parts, unit):
@@ -85,7 +87,7 @@ def test_negative_totals_only_when_allowed():
 
 
 @settings(max_examples=300, deadline=None)
-@given(total_units=st.integers(min_value=0, max_value=10**12), weights=WEIGHTS, unit=UNITS)
+@given(total_units=st.integers(min_value=0, max_value=250 * 10**12), weights=WEIGHTS, unit=UNITS)
 def test_parts_are_whole_units_summing_exactly_to_the_total(total_units, weights, unit):
     if total_units and not any(weights):
         return
@@ -149,9 +151,41 @@ def test_reordering_members_keeps_each_members_part_when_no_ties(weights, data):
     assert [shuffled[k] for k in range(len(perm))] == [base[i] for i in perm]
 
 
-def test_split_rows_is_the_same_rule_row_by_row():
+def test_apportion_is_the_same_rule_row_by_row():
     totals = np.array([100, 7, 0, 13])
-    weights = np.array([[1, 1, 1], [3, 0, 4], [1, 2, 3], [5, 5, 1]], dtype=float)
-    rows = split_rows(totals, weights)
+    weights = np.array([[1, 1, 1], [3, 0, 4], [1, 2, 3], [5, 5, 1]])
+    rows = apportion(totals, weights)
     for t, w, r in zip(totals, weights, rows):
         assert r.tolist() == split(int(t), w, unit=1).astype(int).tolist()
+
+
+def test_exact_ties_go_to_the_earlier_member_whatever_floats_say():
+    # 3,703,012.20 x 1.2 / 3.2 and x 2 / 3.2 leave exactly half a cent each.
+    assert split(3_703_012.20, [1.2, 2]).tolist() == [1_388_629.58, 2_314_382.62]
+    assert split(21_154_046, [1, 51, 48], unit=1).tolist() == [211_541, 10_788_563, 10_153_942]
+
+
+def test_large_totals_stay_exact_up_to_the_bound():
+    # 200 trillion VND at unit 1 over two equal regions: no stray unit.
+    assert split(200 * 10**12, [1, 1], unit=1).tolist() == [100 * 10**12, 100 * 10**12]
+    top = 250 * 10**12
+    parts = split(top, [3, 7, 11], unit=1)
+    assert int(parts.sum()) == top
+    assert [int(p) for p in parts] == [35_714_285_714_286, 83_333_333_333_333, 130_952_380_952_381]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"total": 1e20, "weights": [1, 1]}, "total: more than 250,000,000,000,000 units"),
+        ({"total": 250 * 10**12 + 1, "weights": [1], "unit": 1}, "more than 250,000,000,000,000 units"),
+        ({"total": 24e6, "weights": [1, 1], "unit": 1e300}, "unit: must be a decimal from 0.000001"),
+        ({"total": 1, "weights": [0.1 + 0.2, 1]}, "more than 6 decimal places"),
+        ({"total": 1, "weights": [1e20, 1]}, "too large to keep exact"),
+    ],
+)
+def test_beyond_the_bound_one_clear_line(kwargs, message):
+    with pytest.raises(PlanError) as err:
+        split(**kwargs)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)

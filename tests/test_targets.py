@@ -79,3 +79,204 @@ def test_fiscal_year_starting_in_april():
     plan = sample_with(lambda d: d["plan"].update(fiscal_year_start=4))
     names = plan_targets(plan).drop_duplicates("month")["month_name"].tolist()
     assert names[:3] == ["Apr", "May", "Jun"] and names[-1] == "Mar"
+
+
+# ---------------------------------------------------------------- margins first (docs/engine.md)
+
+from fractions import Fraction  # noqa: E402
+
+from aop_xl import plan_from_dict  # noqa: E402
+from tests_helpers import sample_with  # noqa: E402
+from aop_xl.engine.exact import integer_weights  # noqa: E402
+from aop_xl.engine.targets import member_weights, month_weights, product_weights, rep_cells  # noqa: E402
+
+
+def direct_split(n, weights):
+    """Largest remainder with Fractions: the reference for every margin."""
+    total = sum(weights)
+    if n == 0 or total == 0:
+        return [0] * len(weights)
+    shares = [Fraction(n * w, total) for w in weights]
+    parts = [s.numerator // s.denominator for s in shares]
+    order = sorted(range(len(weights)), key=lambda i: (-(shares[i] - parts[i]), i))
+    for i in order[: n - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def company_months_reference(n, mw):
+    quarters = direct_split(n, [sum(mw[3 * q: 3 * q + 3]) for q in range(4)])
+    return [m for q in range(4) for m in direct_split(quarters[q], list(mw[3 * q: 3 * q + 3]))]
+
+
+def running_within_one(table, totals, weights):
+    """Every row's running total through every column is the floor or ceiling of its exact one."""
+    total_w = sum(weights)
+    for row, t in zip(np.asarray(table).tolist(), np.asarray(totals).tolist()):
+        got, cum = 0, 0
+        for cell, w in zip(row, weights):
+            got += cell
+            cum += w
+            exact = Fraction(t * cum, total_w)
+            if not (exact - 1 < got < exact + 1):
+                return False
+    return True
+
+
+def check_margins_first(plan, running=True):
+    """Every margin is the plan's own split; every table exact on both margins; cells within
+    two units of their exact share, never negative (on magnitudes)."""
+    t = target_units(plan)
+    s = t.sign
+    mw = [int(x) for x in month_weights(plan)]
+    regions, months, rm = s * t.regions, s * t.months, s * t.region_months
+    n = abs(t.total)
+    assert int(regions.sum()) == n
+    assert months.tolist() == company_months_reference(n, mw)
+    # region x month: both margins
+    assert rm.sum(axis=1).tolist() == regions.tolist()
+    assert rm.sum(axis=0).tolist() == months.tolist()
+    rp = s * t.region_products
+    assert rp.sum(axis=1).tolist() == regions.tolist()
+    pw, uses_global = product_weights(plan)
+    for i, r in enumerate(plan.regions):
+        if not uses_global[i]:
+            assert rp[i].tolist() == direct_split(int(regions[i]), pw[i].tolist())
+    if uses_global.any():
+        glob = pw[np.flatnonzero(uses_global)[0]].tolist()
+        table = rp[uses_global]
+        totals = direct_split(int(regions[uses_global].sum()), glob)
+        assert table.sum(axis=0).tolist() == totals
+        # Cells within two units of the share proportional to both margins; running totals
+        # along the products within one unit of theirs.
+        grand = int(regions[uses_global].sum())
+        if grand:
+            both = regions[uses_global][:, None] * (np.array(totals) / grand)
+            assert np.abs(table - both).max(initial=0) < 2
+            assert running_within_one(table, regions[uses_global], totals)
+        assert (table >= 0).all()
+    cells = s * t.cells
+    assert cells.sum(axis=2).tolist() == rp.tolist()
+    assert cells.sum(axis=1).tolist() == rm.tolist()
+    assert (cells >= 0).all() and (rm >= 0).all()
+    total_w = sum(mw)
+    exact = regions[:, None] * (np.array(mw) / total_w)
+    assert np.abs(rm - exact).max(initial=0) < 2
+    exact_cells = rp[:, :, None] * (np.array(mw) / total_w)
+    assert np.abs(cells - exact_cells).max(initial=0) < 2
+    if running:
+        # A region's month row is a running split of its total: its products track it within a unit.
+        for i in range(len(plan.regions)):
+            assert running_within_one(cells[i], rp[i], mw)
+    if plan.reps:
+        base, bm = s * t.rep_base, s * t.rep_base_months
+        ch, cm = s * t.rep_challenge, s * t.rep_challenge_months
+        assert bm.sum(axis=1).tolist() == base.tolist()
+        assert cm.sum(axis=1).tolist() == ch.tolist()
+        assert (bm >= 0).all() and (cm >= 0).all()
+        for i, r in enumerate(plan.regions):
+            idx = plan.reps_of(r.name)
+            if idx:
+                shares = integer_weights([plan.reps[k].share for k in idx]).tolist()
+                assert base[idx].tolist() == direct_split(int(regions[i]), shares)
+                assert bm[idx].sum(axis=0).tolist() == rm[i].tolist()
+                assert cm[idx].sum(axis=0).tolist() == company_months_reference(int(ch[idx].sum()), mw)
+        per_rep = s * rep_cells(plan, t)
+        assert per_rep.sum(axis=1).tolist() == bm.tolist()
+        assert (per_rep >= 0).all()
+        for i, r in enumerate(plan.regions):
+            idx = plan.reps_of(r.name)
+            if idx:
+                assert per_rep[idx].sum(axis=0).tolist() == cells[i].tolist()
+    return t
+
+
+def plan_dict(total, unit, regions, products=8, quarters=(30, 40, 30, 40), reps=None, **header):
+    return {
+        "plan": {"company": "Co", "year": 2027, "unit": unit, "total_target": total, **header},
+        "seasonality": {"quarters": list(quarters)},
+        "regions": [{"name": f"R{i}", "market": "core", "weight": w} for i, w in enumerate(regions)],
+        "products": [{"name": f"P{j}", "bcg": "star", "weight": w, "gross_margin": 0.4}
+                     for j, w in enumerate(products if isinstance(products, list) else [1] * products)],
+        "reps": reps or [],
+    }
+
+
+def test_company_quarters_are_the_direct_split_whatever_the_regions():
+    # 1,000,000 in thousands, quarters 30/40/30/40, 5 regions, 8 products.
+    plan = plan_from_dict(plan_dict(1_000_000, 1000, [30, 25, 20, 15, 10], products=[30, 25, 15, 12, 10, 8, 5, 3]))
+    t = check_margins_first(plan)
+    assert t.quarters.tolist() == [214, 286, 214, 286]
+    assert t.months.tolist() == [72, 71, 71, 96, 95, 95, 72, 71, 71, 96, 95, 95]
+    # Equal-weight quarters are equal for every region to within the rounding of its running total.
+    q = t.region_months.reshape(-1, 4, 3).sum(axis=2)
+    assert (np.abs(q[:, 0] - q[:, 2]) <= 2).all() and (np.abs(q[:, 1] - q[:, 3]) <= 2).all()
+    assert running_within_one(t.region_months, t.regions, [int(x) for x in month_weights(plan)])
+
+
+def test_sample_quarters_at_cents():
+    t = target_units(load_plan())
+    assert t.quarters.tolist() == [514_285_714, 685_714_286, 514_285_714, 685_714_286]
+    check_margins_first(load_plan())
+
+
+def test_a_billion_at_cents_with_reps_is_exact():
+    reps = [{"name": "E1", "region": "R0"}, {"name": "W1", "region": "R1"}]
+    plan = plan_from_dict(plan_dict(1_000_000_000, 0.01, [60, 40], reps=reps))
+    t = check_margins_first(plan)
+    assert t.regions.tolist() == [60_000_000_000, 40_000_000_000]
+    assert t.rep_base.tolist() == [60_000_000_000, 40_000_000_000]
+    assert t.rep_challenge.tolist() == [72_000_000_000, 48_000_000_000]
+
+
+def test_the_sample_at_2_4_billion():
+    def scale(d):
+        d["plan"]["total_target"] = 2_400_000_000
+    check_margins_first(sample_with(scale))
+
+
+def test_near_the_bound_in_dong():
+    plan = plan_from_dict(plan_dict(200 * 10**12, 1, [1, 1], currency="VND"))
+    t = check_margins_first(plan)
+    assert t.regions.tolist() == [100 * 10**12, 100 * 10**12]
+    derived = plan_dict(None, 1, [1, 1], currency="VND", prior_year_revenue=150 * 10**12, growth=0.05)
+    derived["plan"].pop("total_target")
+    assert target_units(plan_from_dict(derived)).total == 157_500_000_000_000
+
+
+def test_reps_monthly_quotas_are_the_cube_rows():
+    plan = load_plan()
+    t = check_margins_first(plan)
+    per_rep = rep_cells(plan, t)
+    assert per_rep.sum(axis=1).tolist() == t.rep_base_months.tolist()
+    # The reps of East add up to East's months, month by month (one authority).
+    east = plan.reps_of("East")
+    assert t.rep_base_months[east].sum(axis=0).tolist() == t.region_months[0].tolist()
+
+
+def test_planned_decline_negates_every_table():
+    def decline(d):
+        d["plan"].update(total_target=-2_400_000, allow_negative=True)
+    plan = sample_with(decline)
+    t = check_margins_first(plan)
+    assert t.total == -240_000_000 and (t.cells <= 0).all() and (t.rep_base_months <= 0).all()
+    assert t.quarters.tolist() == [-51_428_571, -68_571_429, -51_428_571, -68_571_429]
+
+
+@pytest.mark.parametrize("seed", range(40, 56))
+def test_generated_plans_margins_first(seed):
+    check_margins_first(random_plan(seed))
+
+
+def test_forty_by_sixty_with_two_hundred_reps():
+    plan = random_plan(7, max_regions=40, max_products=60, max_reps=200)
+    d = __import__("plans").random_plan_dict(7, max_regions=40, max_products=60, max_reps=200)
+    d["regions"] = d["regions"] + [{"name": f"Extra {i}", "market": "new", "weight": 1} for i in range(40 - len(d["regions"]))]
+    d["products"] = d["products"] + [{"name": f"X{j}", "bcg": "dog", "weight": 2, "gross_margin": 0.1}
+                                     for j in range(60 - len(d["products"]))]
+    d["reps"] = [{"name": f"Rep {k}", "region": d["regions"][k % 40]["name"], "share": 1 + k % 3} for k in range(200)]
+    d["plan"]["total_target"] = 1_500_000_000
+    d["plan"]["unit"] = 0.01
+    plan = plan_from_dict(d)
+    t = check_margins_first(plan)
+    assert t.deviation < 2

@@ -13,6 +13,12 @@ import numpy as np
 
 from aop_xl.errors import PlanError
 
+#: Every amount is at most this many units in magnitude (2.5 x 10^14; below 2^48, where the
+#: arithmetic of Excel, LibreOffice and Gnumeric is exact on whole numbers). docs/engine.md.
+MAX_UNITS = 250_000_000_000_000
+#: The rounding unit lies between these, with at most 6 decimal places.
+MIN_UNIT, MAX_UNIT = 1e-6, 1e9
+
 _REL_TOL = 1e-9
 # Slack when deciding that a float count of units is whole: the representation error of a
 # decimal amount divided by its unit is a few ulps (24000000.01 / 0.01 is off by ~1e-6),
@@ -21,10 +27,11 @@ _REL_TOL = 1e-9
 WHOLE_SLACK = 1e-9
 WHOLE_SLACK_REL = 1e-13
 # Rounding halves up: a product such as 100000010 x 1.15 lands a few ulps below its exact
-# half (115000011.49999999); a slack of 1e-9 plus 1e-14 of the magnitude lifts it back over
-# the half without touching any value that is truly below it by a meaningful fraction.
+# half (115000011.49999999); a slack of 1e-9 plus 1e-15 of the magnitude (a few ulps) lifts it
+# back over the half without touching any value that is truly below it by a meaningful
+# fraction; at the size bound the slack is 0.25 of a unit, so it never reaches the next unit.
 HALF_SLACK = 1e-9
-HALF_SLACK_REL = 1e-14
+HALF_SLACK_REL = 1e-15
 
 
 def _per_unit(unit: float) -> int | None:
@@ -38,10 +45,24 @@ def _per_unit(unit: float) -> int | None:
 
 
 def check_unit(unit: float) -> float:
-    """Return ``unit`` if it is a usable rounding unit, else raise PlanError."""
-    if not (isinstance(unit, (int, float, np.floating, np.integer)) and math.isfinite(unit) and unit > 0):
+    """Return ``unit`` if it is a usable rounding unit, else raise PlanError.
+
+    A unit is a positive decimal from 0.000001 to 1,000,000,000 with at most 6 decimal places
+    (0.01, 1, 5, 1000 ...).
+    """
+    ok = isinstance(unit, (int, float, np.floating, np.integer)) and not isinstance(unit, bool)
+    if not (ok and math.isfinite(unit) and unit > 0):
         raise PlanError(f"unit: must be a positive number, got {unit!r}")
+    if not MIN_UNIT <= unit <= MAX_UNIT or abs(unit * 1e6 - round(unit * 1e6)) > 1e-6 * max(unit * 1e6, 1):
+        raise PlanError(f"unit: must be a decimal from 0.000001 to 1,000,000,000 with at most 6 decimal places "
+                        f"(0.01, 1, 1000 ...), got {unit!r}")
     return float(unit)
+
+
+def check_units(n, field: str) -> None:
+    """Refuse a count of units beyond :data:`MAX_UNITS`, naming the field."""
+    if np.any(np.abs(np.asarray(n, dtype=float)) > MAX_UNITS):
+        raise PlanError(f"{field}: more than {MAX_UNITS:,} units, the largest amount kept exact")
 
 
 def to_units(amount, unit: float, *, field: str = "total", round_half: bool = False):
@@ -56,6 +77,7 @@ def to_units(amount, unit: float, *, field: str = "total", round_half: bool = Fa
     q = np.asarray(amount, dtype=float) / unit
     if not np.all(np.isfinite(q)):
         raise PlanError(f"{field}: must be a finite number, got {amount!r}")
+    check_units(q, field)
     a = np.abs(q)
     r = np.sign(q) * np.floor(a * (1 + HALF_SLACK_REL) + 0.5 + HALF_SLACK)
     if not round_half:

@@ -191,7 +191,10 @@ def budget_summary(plan: Plan, *, reallocation_share: float = 0.10, reallocation
     total_units = int(to_units(math.fsum(at_target), unit, round_half=True))
     rep_region = np.array([regions.index(r.region) for r in plan.reps], dtype=int)
     per_region = np.bincount(rep_region, weights=at_target, minlength=len(regions))
-    region_comm = from_units(split_units(total_units, per_region) if total_units else np.zeros(len(regions), int), unit)
+    # The weights are the regions' commissions at target in whole units (derived weights).
+    weights = np.asarray(to_units(per_region, unit, round_half=True), dtype=float).reshape(-1)
+    region_comm = from_units(split_units(total_units, weights, derived=[True] * len(regions))
+                             if total_units else np.zeros(len(regions), int), unit)
     paid_units = np.asarray(to_units(paid.sum(axis=0), unit, round_half=True)).reshape(12)
     paid_units[-1] = total_units
     monthly_comm = from_units(np.diff(paid_units, prepend=0), unit)

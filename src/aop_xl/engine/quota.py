@@ -6,28 +6,21 @@ import numpy as np
 import pandas as pd
 
 from aop_xl.engine.calendar import fiscal_month_names
-from aop_xl.engine.split import split_rows
-from aop_xl.engine.targets import rep_base_units, target_units
+from aop_xl.engine.targets import challenge_units, target_units
 from aop_xl.plan import Plan
-from aop_xl.units import from_units, to_units
+from aop_xl.units import from_units
 
-
-def challenge_units(base_units: np.ndarray, uplift: float) -> np.ndarray:
-    """Challenge quota in units: base x (1 + uplift), rounded to the unit, halves away from 0."""
-    raw = np.asarray(base_units, dtype=float) * (1 + uplift)
-    return to_units(raw, 1.0, round_half=True)
+__all__ = ["annual_quotas", "challenge_units", "quota_units", "quotas"]
 
 
 def quota_units(plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(base year, challenge year, base by month, challenge by month) in whole units."""
-    regions = target_units(plan).regions
-    base = rep_base_units(plan, regions)
-    challenge = np.atleast_1d(challenge_units(base, plan.plan.challenge_uplift)) if base.size else base.copy()
-    weights = np.asarray(plan.seasonality.month_weights(), dtype=float)
-    sign = np.where(base < 0, -1, 1)
-    base_m = sign[:, None] * split_rows(sign * base, weights)
-    chal_m = sign[:, None] * split_rows(sign * challenge, weights)
-    return base, challenge, base_m, chal_m
+    """(base year, challenge year, base by month, challenge by month) in whole units.
+
+    The months are each rep's row of its region's rep x month table (docs/engine.md): they add
+    up to the rep's annual quota, and the reps of a region add up to the region's months.
+    """
+    t = target_units(plan)
+    return t.rep_base, t.rep_challenge, t.rep_base_months, t.rep_challenge_months
 
 
 def annual_quotas(plan: Plan) -> pd.DataFrame:
@@ -61,7 +54,8 @@ def quotas(plan: Plan) -> pd.DataFrame:
     Returns:
         One row per rep x month: ``rep``, ``region``, ``quarter``, ``month`` (1..12),
         ``month_name``, ``base_quota``, ``challenge_quota``. A rep's months sum exactly to its
-        annual quota (see :func:`annual_quotas`); the reps of a region sum to its target.
+        annual quota (see :func:`annual_quotas`); the reps of a region sum to its target and,
+        month by month, to the region's months.
 
     Examples:
         >>> from aop_xl import load_plan

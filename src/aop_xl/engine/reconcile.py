@@ -188,6 +188,9 @@ def reconcile(topdown, bottomup, tolerance=0.05, method="keep", alpha=0.5, unit=
             raise PlanError("bottomup: is all zero, so it cannot be scaled to the top-down total")
         weights, total = buv, td_total
     n = to_units(total, unit, field=f"{method} total", round_half=True)
+    # The re-split's weights are the method's values in units of the plan, kept to 6 decimals
+    # (weights are decimals, docs/engine.md).
+    weights = np.round(np.asarray(weights, dtype=float) / unit, 6)
     parts = split_units(n, weights, names=[str(k) for k in td.index]) if n else np.zeros(len(td), np.int64)
     proposal = pd.Series(from_units(parts, unit), index=td.index, name="proposal")
     return Reconciliation(

@@ -1,14 +1,13 @@
 """Exact top-down splits: largest remainder in whole units (domain.md section 2).
 
-The rule, which the workbook's formulas repeat cell for cell:
+The rule, which the workbook's formulas repeat cell for cell (docs/engine.md, "Splits"):
 
 1. count in whole units: ``n = total / unit`` (a fraction of a unit is an error);
 2. locked members keep their amount; the rest ``n'`` goes to the others by weight;
-3. each member's exact share is ``n' * w / sum(w)``; its floor (with a 1e-9 slack so that
-   3 * (1/3) counts as 1) is its first allotment;
+3. the weights become whole numbers (at most 6 decimal places, see :mod:`exact`); each member
+   gets the floor of its exact share ``n' x w / W``;
 4. the units left over go one each to the members with the largest remainders, compared
-   after rounding to 9 decimals of a unit (so float noise cannot reorder true ties);
-   ties go to the earlier member; zero-weight members never receive a unit.
+   exactly; ties go to the earlier member; zero-weight members never receive a unit.
 """
 
 from __future__ import annotations
@@ -17,13 +16,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from aop_xl.engine.exact import apportion, integer_weights
 from aop_xl.errors import PlanError
 from aop_xl.units import check_unit, from_units, to_units
-
-# A share this close below a whole unit counts as that unit (3 x 1/3 is 1, not 0.999...).
-FLOOR_SLACK = 1e-9
-# Remainders are compared after rounding to this many decimals of a unit.
-REMAINDER_DECIMALS = 9
 
 
 def _member(names: Sequence[str] | None, i: int) -> str:
@@ -32,7 +27,10 @@ def _member(names: Sequence[str] | None, i: int) -> str:
 
 def check_weights(weights, names: Sequence[str] | None = None) -> np.ndarray:
     """Weights as a float array, refusing negative, NaN or infinite ones by member."""
-    w = np.asarray(weights, dtype=float)
+    try:
+        w = np.asarray(weights, dtype=float)
+    except (TypeError, ValueError):
+        raise PlanError("weights: expected a list of numbers") from None
     if w.ndim != 1:
         raise PlanError(f"weights: expected a list of numbers, got an array of shape {w.shape}")
     if w.size == 0:
@@ -44,58 +42,20 @@ def check_weights(weights, names: Sequence[str] | None = None) -> np.ndarray:
     return w
 
 
-def split_rows(totals: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Largest-remainder split of each row's total (whole units, >= 0) over its weights.
-
-    Vectorised over rows: ``totals`` has shape (k,), ``weights`` shape (k, m) or (m,).
-    Rows whose total is zero get zeros; a row with a positive total and all-zero weights
-    must have been refused by the caller.
-    """
-    totals = np.asarray(totals, dtype=np.int64)
-    w = np.broadcast_to(np.asarray(weights, dtype=float), (totals.shape[0], np.shape(weights)[-1]))
-    wsum = w.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(wsum[:, None] > 0, totals[:, None] * (w / wsum[:, None]), 0.0)
-    floor = np.floor(share + FLOOR_SLACK)
-    left = totals - floor.sum(axis=1).astype(np.int64)
-    if (left < 0).any():
-        # The slack rounded up more shares than the total allows: use plain floors there.
-        rows = left < 0
-        floor[rows] = np.floor(share[rows])
-        left = totals - floor.sum(axis=1).astype(np.int64)
-    rem = np.round(share - floor, REMAINDER_DECIMALS)
-    rem[w <= 0] = -1.0
-    out = floor.astype(np.int64)
-    if totals.shape[0] == 1:
-        out[0] += _largest(rem[0], int(left[0]))
-        return out
-    order = np.argsort(-rem, axis=1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(order.shape[1])[None, :].repeat(order.shape[0], axis=0), axis=1)
-    return out + (rank < left[:, None])
-
-
-def _largest(rem: np.ndarray, k: int) -> np.ndarray:
-    # One unit each to the k largest remainders, ties to the earlier member, in linear time:
-    # everything above the k-th largest value, then the earliest of those equal to it.
-    extra = np.zeros(rem.size, dtype=np.int64)
-    if k <= 0:
-        return extra
-    kth = np.partition(rem, rem.size - k)[rem.size - k]
-    above = rem > kth
-    extra[above] = 1
-    extra[np.flatnonzero(rem == kth)[: k - int(above.sum())]] = 1
-    return extra
-
-
 def split_units(
     total_units: int,
     weights,
     locks: Mapping[int, int] | None = None,
     *,
     names: Sequence[str] | None = None,
+    derived: Sequence[bool] | None = None,
+    field: str = "weights",
 ) -> np.ndarray:
-    """:func:`split` in whole units: ``total_units`` (>= 0) and locks are ints."""
+    """:func:`split` in whole units: ``total_units`` (>= 0) and locks are ints.
+
+    ``weights`` are the members' decimal weights (or, where ``derived`` says so, growth
+    targets in whole units); the weights of locked members take no part.
+    """
     w = check_weights(weights, names)
     out = np.zeros(w.size, dtype=np.int64)
     free = np.ones(w.size, dtype=bool)
@@ -110,12 +70,15 @@ def split_units(
         raise PlanError(
             f"locks: fixed amounts add up to {total_units - rest} units, more than the total of {total_units}"
         )
+    free_names = [names[i] for i in np.flatnonzero(free)] if names is not None else None
+    flags = [derived[i] for i in np.flatnonzero(free)] if derived is not None else None
+    ints = integer_weights(w[free], derived=flags, names=free_names, field=field) if free.any() else w[free]
     if rest > 0:
         if not free.any():
             raise PlanError(f"locks: every member is fixed, yet {rest} units of the total are left over")
-        if not w[free].any():
+        if not ints.any():
             raise PlanError("weights: are all zero" + (" for the members without a fixed amount" if locks else ""))
-        out[free] = split_rows(np.array([rest]), w[free])[0]
+        out[free] = apportion(rest, ints)
     return out
 
 
@@ -134,7 +97,8 @@ def split(
     Args:
         total: the amount to split; must be a whole number of ``unit`` unless
             ``round_total`` is set (then it is rounded to the unit first, halves away from 0).
-        weights: relative weights (any scale), one per member, all >= 0.
+        weights: relative weights (any scale), one per member, all >= 0, each with at most
+            6 decimal places.
         unit: the rounding unit (0.01, 1, 1000...).
         locks: fixed amounts by member position; the rest is split over the other members.
         round_total: round a total that is not a whole number of units instead of refusing it.
@@ -146,8 +110,9 @@ def split(
         A float array of the parts, in the order of ``weights``.
 
     Raises:
-        PlanError: negative or non-finite weights, all-zero weights, a total that is not a
-            multiple of the unit, locks beyond the total, a negative total without
+        PlanError: negative or non-finite weights, weights with more than 6 decimal places,
+            all-zero weights, a total that is not a multiple of the unit or beyond
+            250,000,000,000,000 units, locks beyond the total, a negative total without
             ``allow_negative``.
 
     Examples:
@@ -157,13 +122,15 @@ def split(
         [5142857.0, 6857143.0, 5142857.0, 6857143.0]
         >>> split(100, [1, 1, 1], unit=1, locks={0: 50}).tolist()
         [50.0, 25.0, 25.0]
+        >>> split(3_703_012.20, [1.2, 2]).tolist()
+        [1388629.58, 2314382.62]
     """
     unit = check_unit(unit)
     n = to_units(total, unit, field="total", round_half=round_total)
     sign = 1
     if n < 0:
         if not allow_negative:
-            raise PlanError(f"total: must be >= 0, got {total:g} (pass allow_negative=True for a planned decline)")
+            raise PlanError(f"total: must be >= 0, got {total:g} (a planned decline needs allow_negative)")
         sign = -1
     lock_units = {}
     for pos, amount in (locks or {}).items():

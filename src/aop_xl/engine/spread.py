@@ -3,7 +3,7 @@
 Biproportional fitting (iterative proportional fitting, RAS) scales a seed matrix until its
 rows and columns sum to the margins; controlled rounding then turns it into whole units while
 keeping every row and column total exact. Every cell ends at its fitted value rounded down or
-up, never further away.
+up, never further away; a cell whose value is whole stays at it.
 """
 
 from __future__ import annotations
@@ -13,11 +13,14 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 from aop_xl.errors import PlanError
-from aop_xl.engine.split import FLOOR_SLACK
 from aop_xl.units import check_unit, from_units, to_units
 
 MAX_FIT_ITERATIONS = 10_000
 FIT_TOLERANCE = 1e-11
+# A fitted value this close to a whole number is that number (3 x 1/3 is 1, not 0.999...).
+FLOOR_SLACK = 1e-9
+# Fractions that agree to this many decimals count as equal; the earlier cell is preferred.
+TIE_DECIMALS = 12
 
 
 def _margin(values, name: str, unit: float) -> np.ndarray:
@@ -48,64 +51,58 @@ def fit(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
 
 
 def _floors(x: np.ndarray, rows: np.ndarray, cols: np.ndarray):
-    fl = np.floor(x + FLOOR_SLACK)
-    if (rows - fl.sum(axis=1) < 0).any() or (cols - fl.sum(axis=0) < 0).any():
-        fl = np.floor(x)
-    fl = fl.astype(np.int64)
-    return fl, rows - fl.sum(axis=1), cols - fl.sum(axis=0)
+    # Floors and fractions of fitted floats: values within FLOOR_SLACK of a whole number are it.
+    near = np.rint(x)
+    whole = np.abs(x - near) <= FLOOR_SLACK * np.maximum(1.0, np.abs(x))
+    fl = np.where(whole, near, np.floor(x)).astype(np.int64)
+    frac = np.where(whole, 0.0, x - fl)
+    return fl, frac
 
 
-def round_rank_one(x: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Controlled rounding of a matrix with no structural zeros inside non-zero rows/columns.
-
-    Ryser's construction: each row takes its extra units in the columns that still need the
-    most, ties to the larger fraction, then to the earlier column. It always succeeds when
-    the margins are consistent and every cell of a non-zero row and column may be rounded up,
-    which holds for an outer product (rep shares x cells).
-    """
-    fl, need_r, need_c = _floors(x, rows, cols)
-    frac = x - fl
-    out = fl.copy()
-    need_c = need_c.copy()
-    col_index = np.arange(x.shape[1])
-    for i in np.flatnonzero(need_r > 0):
-        k = int(need_r[i])
-        order = np.lexsort((col_index, -frac[i], -need_c))[:k]
-        if (need_c[order] <= 0).any():
-            raise PlanError("margins: cannot be met by rounding (row and column totals disagree)")
-        out[i, order] += 1
-        need_c[order] -= 1
-    return out
+def _exact_floors(rows: np.ndarray, cols: np.ndarray):
+    # Floors and fractions of row x column / total, in exact integers (no 64-bit overflow).
+    total = int(rows.sum())
+    r = [int(v) for v in rows]
+    c = [int(v) for v in cols]
+    fl = np.array([[ri * cj // total for cj in c] for ri in r], dtype=np.int64).reshape(len(r), len(c))
+    frac = np.array([[(ri * cj % total) / total for cj in c] for ri in r], dtype=float).reshape(len(r), len(c))
+    return fl, frac
 
 
-def round_controlled(x: np.ndarray, rows: np.ndarray, cols: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+def round_controlled(fl: np.ndarray, frac: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                     allowed: np.ndarray) -> np.ndarray:
     """Controlled rounding that rounds up the cells with the largest fractions it can.
 
-    Solves the transportation problem "add 0 or 1 to each cell's floor so that the margins
-    hold, maximising the fractions rounded up"; its constraint matrix is totally unimodular,
-    so the optimal vertex the simplex method returns is whole.
+    Each cell is its floor plus 0 or 1 (1 only where its fraction is positive and the cell is
+    ``allowed``), so that the margins hold, maximising the sum of the fractions rounded up.
+    The transportation problem's constraint matrix is totally unimodular, so the optimal
+    vertex the simplex method returns is whole.
     """
-    fl, need_r, need_c = _floors(x, rows, cols)
+    need_r = rows - fl.sum(axis=1)
+    need_c = cols - fl.sum(axis=0)
+    if (need_r < 0).any() or (need_c < 0).any():
+        raise PlanError("margins: cannot be met by rounding the fitted matrix")
     if not need_r.any():
         return fl
-    frac = x - fl
-    cells = np.flatnonzero(allowed.reshape(-1))
-    r_idx, c_idx = np.divmod(cells, x.shape[1])
-    m, n, k = x.shape[0], x.shape[1], cells.size
+    up = allowed & (frac > 0)
+    cells = np.flatnonzero(up.reshape(-1))
+    r_idx, c_idx = np.divmod(cells, fl.shape[1])
+    m, n, k = fl.shape[0], fl.shape[1], cells.size
     a = sparse.vstack(
         [
             sparse.csr_matrix((np.ones(k), (r_idx, np.arange(k))), shape=(m, k)),
             sparse.csr_matrix((np.ones(k), (c_idx, np.arange(k))), shape=(n, k)),
         ]
     )
-    # A tiny preference for earlier cells makes the choice between equal fractions repeatable.
-    cost = -(frac.reshape(-1)[cells]) + 1e-12 * np.arange(k) / max(k, 1)
+    # Fractions equal to 12 decimals are ties; a tiny preference for earlier cells decides them.
+    gain = np.round(frac.reshape(-1)[cells], TIE_DECIMALS)
+    cost = -gain + 10.0 ** -(TIE_DECIMALS + 2) * np.arange(k) / max(k, 1)
     res = linprog(cost, A_eq=a, b_eq=np.concatenate([need_r, need_c]), bounds=(0, 1), method="highs")
     if res.status != 0:
         raise PlanError("margins: cannot be met by rounding the fitted matrix")
-    extra = np.zeros(x.size, dtype=np.int64)
+    extra = np.zeros(fl.size, dtype=np.int64)
     extra[cells] = np.rint(res.x).astype(np.int64)
-    out = fl + extra.reshape(x.shape)
+    out = fl + extra.reshape(fl.shape)
     if (out.sum(axis=1) != rows).any() or (out.sum(axis=0) != cols).any():
         raise PlanError("margins: cannot be met by rounding the fitted matrix")
     return out
@@ -115,15 +112,19 @@ def spread_units(rows: np.ndarray, cols: np.ndarray, seed: np.ndarray | None = N
     """:func:`spread` in whole units (int64 margins)."""
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
-    if rows.sum() != cols.sum():
+    if int(rows.sum()) != int(cols.sum()):
         raise PlanError(
             f"margins: row totals add up to {rows.sum()} units but column totals to {cols.sum()}; they must agree"
         )
     if seed is None:
-        total = rows.sum()
-        x = np.outer(rows, cols) / total if total else np.zeros((rows.size, cols.size))
-        return round_rank_one(x, rows, cols)
-    s = np.asarray(seed, dtype=float)
+        if not rows.sum():
+            return np.zeros((rows.size, cols.size), dtype=np.int64)
+        fl, frac = _exact_floors(rows, cols)
+        return round_controlled(fl, frac, rows, cols, np.ones(fl.shape, dtype=bool))
+    try:
+        s = np.asarray(seed, dtype=float)
+    except (TypeError, ValueError):
+        raise PlanError("seed: expected a table of numbers") from None
     if s.shape != (rows.size, cols.size):
         raise PlanError(f"seed: expected shape {rows.size} x {cols.size} (rows x columns), got {' x '.join(map(str, s.shape))}")
     if (~np.isfinite(s) | (s < 0)).any():
@@ -134,7 +135,8 @@ def spread_units(rows: np.ndarray, cols: np.ndarray, seed: np.ndarray | None = N
         if empty.any():
             raise PlanError(f"seed: {name} {int(np.flatnonzero(empty)[0])} is all zero but its total is not")
     x = fit(s, rows.astype(float), cols.astype(float))
-    return round_controlled(x, rows, cols, s > 0)
+    fl, frac = _floors(x, rows, cols)
+    return round_controlled(fl, frac, rows, cols, s > 0)
 
 
 def spread(row_totals, col_totals, seed=None, unit: float = 0.01) -> np.ndarray:
@@ -144,7 +146,7 @@ def spread(row_totals, col_totals, seed=None, unit: float = 0.01) -> np.ndarray:
         row_totals: the fixed row totals (e.g. regions), each a multiple of ``unit``, >= 0.
         col_totals: the fixed column totals (e.g. products); must add up to the same total.
         seed: a matrix of relative weights (rows x columns) whose pattern the result keeps;
-            zero cells stay zero. Default: proportional (row x column / total).
+            zero cells stay zero. Default: proportional (row x column / total, exact).
         unit: the rounding unit.
 
     Returns:

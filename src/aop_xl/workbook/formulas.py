@@ -11,8 +11,10 @@ array expressions (Excel 2016 would need Ctrl+Shift+Enter).
 
 from __future__ import annotations
 
-from aop_xl.engine.split import FLOOR_SLACK, REMAINDER_DECIMALS
 from aop_xl.units import HALF_SLACK, HALF_SLACK_REL
+
+FLOOR_SLACK = 1e-9
+REMAINDER_DECIMALS = 9
 
 #: Stands for "no upper bound" in the tier arithmetic (a floor no sales reach).
 BIG = "1E+300"
