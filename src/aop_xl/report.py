@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from aop_xl.engine.calendar import fiscal_month_names
 from aop_xl.engine.quota import annual_quotas
-from aop_xl.engine.targets import plan_targets
+from aop_xl.engine.targets import target_units
 from aop_xl.plan import Plan
-from aop_xl.units import round_to_unit
+from aop_xl.units import from_units
 
 
 def _money(x: float, plan: Plan) -> str:
@@ -16,10 +17,20 @@ def _money(x: float, plan: Plan) -> str:
     return f"{x:,.{decimals}f}"
 
 
-def _totals(cube, by: str, unit: float) -> dict[str, float]:
-    # Summing floats of cents leaves representation noise; the totals are whole units.
-    sums = cube.groupby(by, observed=True, sort=False)["target"].sum()
-    return {str(k): round_to_unit(float(v), unit) for k, v in sums.items()}
+def _named(names, units, unit: float) -> dict[str, float]:
+    # Totals come from the engine's whole units, never from sums of float amounts.
+    return {str(k): float(from_units(int(v), unit)) for k, v in zip(names, units)}
+
+
+def _margins(plan: Plan) -> dict[str, dict[str, float]]:
+    t = target_units(plan)
+    u = plan.plan.unit
+    return {
+        "regions": _named(plan.region_names, t.regions, u),
+        "products": _named(plan.product_names, t.products, u),
+        "quarters": _named(("Q1", "Q2", "Q3", "Q4"), t.quarters, u),
+        "months": _named(fiscal_month_names(plan.plan.fiscal_year_start), t.months, u),
+    }
 
 
 def plan_results(plan: Plan) -> dict[str, Any]:
@@ -27,10 +38,11 @@ def plan_results(plan: Plan) -> dict[str, Any]:
     from aop_xl.engine.budget import budget_summary
     from aop_xl.engine.kpi import kpi_status
 
-    cube = plan_targets(plan)
+    t = target_units(plan)
     budget = budget_summary(plan)
     h = plan.plan
-    region_cube = cube.groupby(["region", "product", "month"], observed=True, sort=False)["target"].sum()
+    cells = from_units(t.cells, h.unit)
+    margins = _margins(plan)
     return {
         "plan": {
             "company": h.company,
@@ -41,14 +53,14 @@ def plan_results(plan: Plan) -> dict[str, Any]:
             "status": h.status,
             "goals": list(h.goals),
         },
-        "total_target": float(plan.total_target()),
-        "regions": _totals(cube, "region", h.unit),
-        "products": _totals(cube, "product", h.unit),
-        "quarters": _totals(cube, "quarter", h.unit),
-        "months": _totals(cube, "month_name", h.unit),
+        "total_target": float(from_units(t.total, h.unit)),
+        **margins,
+        "largest_share_deviation_units": round(t.deviation, 6),
         "targets": [
-            {"region": r, "product": p, "month": int(m), "target": round_to_unit(float(v), h.unit)}
-            for (r, p, m), v in region_cube.items()
+            {"region": r, "product": p, "month": m + 1, "target": float(cells[i, j, m])}
+            for i, r in enumerate(plan.region_names)
+            for j, p in enumerate(plan.product_names)
+            for m in range(12)
         ],
         "quotas": annual_quotas(plan).to_dict(orient="records"),
         "budget": {
@@ -68,8 +80,9 @@ def plan_summary_text(plan: Plan) -> str:
     from aop_xl.engine.budget import budget_summary
 
     h = plan.plan
-    cube = plan_targets(plan)
-    total = plan.total_target()
+    t = target_units(plan)
+    total = float(from_units(t.total, h.unit))
+    margins = _margins(plan)
     lines = [
         f"{h.company} - annual operating plan {h.year} (version {h.version}, {h.status})",
         f"Total target: {h.currency} {_money(total, plan)}",
@@ -84,9 +97,10 @@ def plan_summary_text(plan: Plan) -> str:
             lines.append(f"  {name:<{width}}  {_money(value, plan):>18}  {share:6.1%}")
         lines.append("")
 
-    block("By region", _totals(cube, "region", h.unit))
-    block("By product", _totals(cube, "product", h.unit))
-    block("By quarter", _totals(cube, "quarter", h.unit))
+    block("By region", margins["regions"])
+    block("By product", margins["products"])
+    block("By quarter", margins["quarters"])
+    lines += [f"Largest distance of a table cell from its exact share: {t.deviation:.2f} units", ""]
     if plan.reps:
         q = annual_quotas(plan)
         width = max(len(n) for n in q["rep"])
