@@ -288,7 +288,7 @@ def test_plan_check_prints_the_engines_exact_totals_at_a_billion():
     reps = [{"name": "E1", "region": "R0"}, {"name": "W1", "region": "R1"}]
     plan = plan_from_dict(plan_dict(1_000_000_000, 0.01, [60, 40], reps=reps))
     text = plan_summary_text(plan)
-    assert "R0     600,000,000.00   60.0%" in text and "R1     400,000,000.00   40.0%" in text
+    assert "R0      600,000,000.00   60.0%" in text and "R1      400,000,000.00   40.0%" in text
     assert "Largest distance of a table cell from its exact share:" in text
     data = plan_results(plan)
     assert data["regions"] == {"R0": 600_000_000.0, "R1": 400_000_000.0}
