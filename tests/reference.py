@@ -255,7 +255,9 @@ def quarters_first(n: int, month_weights: list[int]) -> tuple[list[int], list[in
 
 def running_table(rows: list[int], cols: list[int], weights: list[int]) -> list[list[int]]:
     """Fill a table with row totals ``rows`` and column totals ``cols`` column by column
-    (docs/engine.md, "running-total rounding"); ``weights`` are the columns' whole weights.
+    (docs/engine.md, "running-total rounding"). ``weights`` give the exact running totals
+    t_i x C_j / W: the seasonality's whole month weights in a month table; the column totals
+    themselves in a table across products (C_j the column totals to j, W the table's total).
 
     Readings where the text leaves room:
 
@@ -554,7 +556,7 @@ def cube(plan: dict) -> Cube:
     if global_regions:
         g_total = sum(region_t[i] for i in global_regions)
         product_totals = largest_remainder(g_total, product_w)
-        table = running_table([region_t[i] for i in global_regions], product_totals, product_w)
+        table = running_table([region_t[i] for i in global_regions], product_totals, product_totals)
         for i, row in zip(global_regions, table):
             region_products[i] = row
 
@@ -571,7 +573,6 @@ def cube(plan: dict) -> Cube:
     shares_w = {}
     for i, r in enumerate(regions):
         idx = [k for k, rep in enumerate(reps) if rep["region"] == r["name"]]
-        col_w = mixes.get(i, product_w)
         if not idx:
             for p in range(n_products):
                 for m in range(12):
@@ -587,11 +588,8 @@ def cube(plan: dict) -> Cube:
             rep_base[k], rep_challenge[k] = base[pos], chal[pos]
             rep_base_m[k], rep_chal_m[k] = base_m[pos], chal_m[pos]
         for m in range(12):
-            table = running_table(
-                [base_m[pos][m] for pos in range(len(idx))],
-                [product_months[i][p][m] for p in range(n_products)],
-                col_w,
-            )
+            product_cols = [product_months[i][p][m] for p in range(n_products)]
+            table = running_table([base_m[pos][m] for pos in range(len(idx))], product_cols, product_cols)
             for pos, k in enumerate(idx):
                 for p in range(n_products):
                     cells[(i, p, k, m)] = table[pos][p]
@@ -806,9 +804,12 @@ class Budget:
     break_even_revenue: Fraction | None
     by_region: list[dict]
     reallocation: list[dict]
+    #: each region's commission at target before rounding (its reps' exact commissions)
+    region_commission_exact: list[Fraction] = field(default_factory=list)
 
 
-def budget(plan: dict, c: Cube, *, reallocation_share="0.10", reallocation_pairs: int = 1) -> Budget:
+def budget(plan: dict, c: Cube, *, reallocation_share="0.10", reallocation_pairs: int = 1,
+           region_commission: list[int] | None = None) -> Budget:  # fmt: skip
     """The budget of the sales plan and its return (domain.md section 5, docs/engine.md).
 
     Readings:
@@ -821,6 +822,9 @@ def budget(plan: dict, c: Cube, *, reallocation_share="0.10", reallocation_pairs
       year-to-date base quotas (their rep x month rows), summed, rounded to the unit; the
       last month brings it to the rounded total; months between payouts pay nothing;
     - regions are ranked by ROI in plan order among equals.
+
+    ``region_commission`` (whole units per region) replaces that split, to compare the rest
+    with an engine that splits the commission by another exact reading.
     """
     h = plan["plan"]
     unit = dec(h.get("unit", 0.01))
@@ -848,6 +852,8 @@ def budget(plan: dict, c: Cube, *, reallocation_share="0.10", reallocation_pairs
     total_units = round_half_away(sum(at_target, Fraction(0)) / unit)
     per_region = [sum((a for a, rep in zip(at_target, reps) if rep["region"] == name), Fraction(0)) for name in regions]
     region_comm_units = _split_by_rationals(total_units, per_region)
+    if region_commission is not None:
+        region_comm_units = list(region_commission)
     payout = PAYOUT_MONTHS[cp.get("payout", "quarterly")]
     paid_to_date, last = [], 0
     for m in range(1, 13):
@@ -900,6 +906,7 @@ def budget(plan: dict, c: Cube, *, reallocation_share="0.10", reallocation_pairs
         break_even_revenue=sales_cost / wgm if wgm is not None and wgm > 0 else None,
         by_region=by_region,
         reallocation=moves,
+        region_commission_exact=per_region,
     )
 
 

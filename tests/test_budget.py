@@ -7,11 +7,16 @@ import tomllib
 from importlib import resources
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
+import reference as ref
 from aop_xl import load_plan, plan_from_dict, plan_targets
 from aop_xl.engine.budget import MONTH_COLUMNS, BudgetSummary, budget_summary, roi
 from aop_xl.errors import PlanError
+from reference_plans import plan_docs
 
 SAMPLE = tomllib.loads(resources.files("aop_xl").joinpath("data/sample_plan.toml").read_text(encoding="utf-8"))
 
@@ -199,3 +204,97 @@ def test_roi_of_single_figures():
         roi(1_000, 0.5, -1)
     with pytest.raises(PlanError, match="revenue"):
         roi(float("nan"), 0.5, 1)
+
+
+# ----------------------------------------------------------------------- against the reference
+
+
+def _f(x):
+    return None if x is None else float(x)
+
+
+def assert_budget_matches_the_reference(data: dict, **kwargs):
+    """budget_summary equals the exact reference (money to the cent, ratios to 1e-9)."""
+    b = budget_summary(plan_from_dict(copy.deepcopy(data)), **kwargs)
+    cube = ref.cube(data)
+    unit = ref.dec(data["plan"].get("unit", 0.01))
+    # The company's commission at target is rounded once, then split exactly over the regions:
+    # the parts add up to it and each is within a unit of its exact share (the docs leave the
+    # weights of that split to the engine: exact or whole-unit commissions).
+    exact = ref.budget(data, cube, **{k: v for k, v in kwargs.items()})
+    region_comm = [int(x) for x in np.round(b.by_region["commission_at_target"].to_numpy() / float(unit))]
+    assert sum(region_comm) * unit == exact.commission_at_target
+    per_region = exact.region_commission_exact
+    total_exact = sum(per_region)
+    if total_exact:
+        for got, share in zip(region_comm, per_region):
+            assert abs(got - exact.commission_at_target / unit * share / total_exact) < 1
+    want = ref.budget(data, cube, region_commission=region_comm, **kwargs)
+    assert b.commission_at_target == float(want.commission_at_target)
+    line = b.items[b.items["kind"] == "derived"].iloc[0]
+    assert [line[m] for m in MONTH_COLUMNS] == [float(x) for x in want.commission_months]
+    assert b.sales_cost == pytest.approx(float(want.sales_cost), rel=1e-12, abs=1e-6)
+    assert b.shared_cost == pytest.approx(float(want.shared_cost), rel=1e-12, abs=1e-6)
+    assert b.revenue == float(want.revenue)
+    assert b.gross_profit == pytest.approx(float(want.gross_profit), rel=1e-9, abs=1e-6)
+    for name in ("roi", "cost_of_sales_ratio", "weighted_gross_margin", "break_even_revenue"):
+        got, exp = getattr(b, name), getattr(want, name)
+        assert (got is None) == (exp is None), name
+        if exp is not None:
+            assert got == pytest.approx(float(exp), rel=1e-9, abs=1e-9), name
+    for got, exp in zip(b.by_region.to_dict("records"), want.by_region):
+        assert got["region"] == exp["region"]
+        for col in ("revenue", "gross_profit", "item_cost", "commission_at_target", "cost"):
+            assert got[col] == pytest.approx(float(exp[col]), rel=1e-9, abs=1e-6), col
+        assert pd.isna(got["roi"]) == (exp["roi"] is None)
+        if exp["roi"] is not None:
+            assert got["roi"] == pytest.approx(float(exp["roi"]), rel=1e-9, abs=1e-9)
+    moves = b.reallocation.to_dict("records")
+    assert [(m["from_region"], m["to_region"], m["amount"]) for m in moves] == [
+        (m["from_region"], m["to_region"], float(m["amount"])) for m in want.reallocation
+    ]
+
+
+def test_sample_plan_matches_the_reference():
+    assert_budget_matches_the_reference(SAMPLE)
+    assert_budget_matches_the_reference(SAMPLE, reallocation_share=0.25, reallocation_pairs=2)
+
+
+@st.composite
+def budget_docs(draw):
+    data = draw(plan_docs(max_regions=4, max_products=4, max_reps=8, units=(0.01, 1, 1000),
+                          totals=st.one_of(st.integers(0, 10**4), st.integers(10**6, 10**11))))  # fmt: skip
+    for p in data["products"]:
+        p["gross_margin"] = draw(st.integers(-20, 100)) / 100
+    mode = draw(st.sampled_from(["marginal", "retroactive"]))
+    payout = draw(st.sampled_from(["monthly", "quarterly", "annual"]))
+    data["commission"] = {"mode": mode, "payout": payout,
+                          "min_attainment": draw(st.sampled_from([0, 0.5, 1])),
+                          "tiers": [{"floor": 0, "rate": 0.01}, {"floor": "base", "rate": 0.015},
+                                    {"floor": "challenge", "rate": 0.02}]}  # fmt: skip
+    if draw(st.booleans()):
+        data["commission"]["cap"] = draw(st.integers(0, 10**6)) / 100
+    regions = [r["name"] for r in data["regions"]]
+    items = []
+    for i in range(draw(st.integers(0, 6))):
+        kind = draw(st.sampled_from(["one_time", "recurring"]))
+        item = {"item": f"I{i}", "category": draw(st.sampled_from(["salaries", "travel", "commissions", "other"])),
+                "kind": kind, "amount": draw(st.integers(0, 10**7)) / 100,
+                "start_month": draw(st.integers(1, 12))}  # fmt: skip
+        if kind == "recurring" and draw(st.booleans()):
+            item["months"] = draw(st.integers(1, 13 - item["start_month"]))
+        if draw(st.booleans()):
+            item["region"] = draw(st.sampled_from(regions))
+        items.append(item)
+    data["budget"] = items
+    return data
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=budget_docs(), share=st.sampled_from([0.1, 0.25, 1.0]), pairs=st.integers(0, 3))
+def test_generated_budgets_match_the_reference(data, share, pairs):
+    cube = ref.cube(data)
+    # A rep whose challenge quota rounds to its base quota has tiers that do not ascend: the
+    # engine refuses its commission (see docs/engine.md, "commission"); keep to plans without.
+    assume(all(c > b for b, c in zip(cube.rep_base, cube.rep_challenge) if b > 0))
+    assert_budget_matches_the_reference(data, reallocation_share=share, reallocation_pairs=pairs)

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import reference as ref
 from aop_xl import load_plan, plan_from_dict
 from aop_xl.engine.commission import (
     band_reached,
@@ -117,9 +118,15 @@ def test_scalars_give_floats_and_arrays_broadcast():
     assert commission_by_band([S, B, 0], B, C).shape == (3, 3)
 
 
-def test_commission_by_band_adds_up_to_marginal_commission():
-    sales = np.linspace(-1e5, 4e6, 97)
-    np.testing.assert_allclose(commission_by_band(sales, B, C).sum(axis=-1), commission(sales, B, C), atol=1e-8)
+def test_commission_by_band_is_each_bands_rate_on_the_sales_inside_it():
+    # Compared with the independent reference, not with commission() (defined as their sum).
+    sales = [-100_000, 0, 0.01, 999_999.99, B, 1_000_000.01, 1_150_000, C, S, 4_000_000]
+    got = commission_by_band(sales, B, C)
+    for s, row in zip(sales, got):
+        want = ref.commission_by_band(s, B, C)
+        np.testing.assert_allclose(row, [float(x) for x in want], rtol=1e-12, atol=1e-9)
+    # By hand: 1,150,000 is 1% of 1,000,000 and 1.5% of 150,000; nothing in the top band.
+    np.testing.assert_allclose(got[6], [10_000, 2_250, 0], atol=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -300,14 +307,101 @@ def test_marginal_commission_is_continuous(s, eps, base, tiers, cap):
 
 @settings(max_examples=200, deadline=None)
 @given(
-    periods=st.lists(st.floats(-2e5, 5e6), min_size=1, max_size=12),
-    base=quota,
-    uplift=st.floats(0.01, 1.0),
+    periods=st.lists(st.decimals(-200_000, 5_000_000, places=2), min_size=1, max_size=12),
+    base=st.integers(1, 10**7),
+    uplift=st.decimals("0.01", "1", places=2),
     mode=st.sampled_from(["marginal", "retroactive"]),
-    cap=st.none() | st.floats(0, 1e5),
+    cap=st.none() | st.decimals(0, 100_000, places=2),
+    min_att=st.sampled_from(["0", "0.5", "0.9", "1"]),
 )
-def test_ytd_payments_add_up_to_the_commission_on_the_year(periods, base, uplift, mode, cap):
-    chal = base * (1 + uplift)
-    pay = ytd_payments(periods, base, chal, mode=mode, cap=cap)
-    year = commission(np.cumsum(periods)[-1], base, chal, mode=mode, cap=cap)
-    assert pay.sum() == pytest.approx(year, rel=1e-9, abs=1e-6)
+def test_ytd_payments_match_the_reference(periods, base, uplift, mode, cap, min_att):
+    # The reference pays each period the commission due to date less what it has paid so far.
+    chal = ref.dec(base) * (1 + ref.dec(uplift))
+    kw = dict(mode=mode, cap=None if cap is None else float(cap), min_attainment=float(min_att))
+    pay = ytd_payments([float(p) for p in periods], base, float(chal), **kw)
+    want = ref.ytd_payments(periods, base, chal, mode=mode, cap=cap, min_attainment=min_att)
+    np.testing.assert_allclose(pay, [float(x) for x in want], rtol=1e-9, atol=1e-6)
+    year = ref.commission(sum(periods), base, chal, mode=mode, cap=cap, min_attainment=min_att)
+    assert pay.sum() == pytest.approx(float(year), rel=1e-9, abs=1e-6)
+
+
+# ----------------------------------------------------------------------- against the reference
+
+
+@st.composite
+def schedule_cases(draw):
+    """Sales, quotas and a tier schedule, with sales often exactly on a floor or the minimum
+    attainment (the boundaries binary floating point gets wrong)."""
+    base = draw(st.integers(1, 10**7))
+    uplift = draw(st.decimals("0.01", "1", places=2))
+    chal = ref.dec(base) * (1 + ref.dec(uplift))
+    kind = draw(st.sampled_from(["default", "quota", "absolute"]))
+    if kind == "default":
+        tiers, basis = None, "quota"
+    else:
+        n = draw(st.integers(1, 5))
+        steps = draw(st.lists(st.decimals("0.05", "2", places=4), min_size=n - 1, max_size=n - 1))
+        floors, acc = [0], ref.Fraction(0)
+        for step in steps:
+            acc += ref.dec(step)
+            floors.append(acc if kind == "quota" else acc * base)
+        rates = draw(st.lists(st.decimals("0", "0.2", places=4), min_size=n, max_size=n))
+        tiers = [(float(f) if f else 0, float(r)) for f, r in zip(floors, rates)]
+        basis = "quota" if kind == "quota" else "absolute"
+    cap = draw(st.none() | st.decimals(0, 200_000, places=2))
+    min_att = draw(st.sampled_from(["0", "0.5", "0.9", "1", "1.25"]))
+    where = draw(st.sampled_from(["free", "floor", "attainment"]))
+    if where == "free":
+        sales = ref.dec(draw(st.decimals(-100_000, 50_000_000, places=2)))
+    elif where == "floor":
+        floors = ref.tier_floors(tiers, base, chal, basis)
+        sales = draw(st.sampled_from(floors)) + ref.dec(draw(st.sampled_from(["-0.01", "0", "0.01"])))
+    else:
+        sales = ref.dec(min_att) * base + ref.dec(draw(st.sampled_from(["-0.01", "0", "0.01"])))
+    return dict(sales=sales, base=base, chal=chal, tiers=tiers, basis=basis, cap=cap, min_att=min_att)
+
+
+@settings(max_examples=600, deadline=None)
+@given(case=schedule_cases(), mode=st.sampled_from(["marginal", "retroactive"]))
+def test_commission_matches_the_reference(case, mode):
+    c = case
+    kw = dict(tiers=c["tiers"], cap=None if c["cap"] is None else float(c["cap"]), min_attainment=float(c["min_att"]),
+              floor_basis=c["basis"])  # fmt: skip
+    rkw = dict(tiers=c["tiers"], cap=c["cap"], min_attainment=c["min_att"], floor_basis=c["basis"])
+    sales, base, chal = float(c["sales"]), c["base"], float(c["chal"])
+    want = ref.commission(c["sales"], base, c["chal"], mode=mode, **rkw)
+    assert commission(sales, base, chal, mode=mode, **kw) == pytest.approx(float(want), rel=1e-12, abs=1e-9)
+    assert band_reached(sales, base, chal, c["tiers"], c["basis"]) == ref.band_reached(
+        c["sales"], base, c["chal"], c["tiers"], c["basis"]
+    )
+    bands = commission_by_band(sales, base, chal, **kw)
+    want_bands = ref.commission_by_band(c["sales"], base, c["chal"], **rkw)
+    np.testing.assert_allclose(bands, [float(x) for x in want_bands], rtol=1e-12, atol=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    sales=st.lists(st.decimals(-50_000, 6_000_000, places=2), min_size=12, max_size=12),
+    mode=st.sampled_from(["marginal", "retroactive"]),
+    cap=st.none() | st.decimals(0, 80_000, places=2),
+    min_att=st.sampled_from(["0", "0.5", "0.9"]),
+)
+def test_statement_matches_the_reference(sales, mode, cap, min_att):
+    data = sample_dict()
+    data["commission"].update(mode=mode, min_attainment=float(min_att))
+    if cap is not None:
+        data["commission"]["cap"] = float(cap)
+    plan = plan_from_dict(data)
+    st_ = commission_statement(plan, dict(zip(plan.rep_names, [float(s) for s in sales])))
+    cube = ref.cube(data)
+    for k, row in st_.iterrows():
+        base, chal = cube.rep_base[k] * ref.dec("0.01"), cube.rep_challenge[k] * ref.dec("0.01")
+        assert (row["base_quota"], row["challenge_quota"]) == (float(base), float(chal))
+        want = ref.statement_row(sales[k], base, chal, "0.01", data["commission"])
+        assert row["band"] == want["band"]
+        assert [row[f"band_{b + 1}"] for b in range(3)] == [float(x) for x in want["bands"]]
+        assert row["commission"] == float(want["commission"])
+        assert row["commission_marginal"] == float(want["commission_marginal"])
+        assert row["commission_retroactive"] == float(want["commission_retroactive"])
+        assert row["attainment"] == pytest.approx(float(want["attainment"]), rel=1e-12)
+        assert row["effective_rate"] == pytest.approx(float(want["effective_rate"]), rel=1e-12, abs=1e-15)
