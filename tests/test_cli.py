@@ -51,7 +51,11 @@ def test_bad_plan_gives_one_line_per_problem_and_exit_2(tmp_path):
     result = CliRunner().invoke(main, ["plan", "check", str(bad)])
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
-    assert lines == [f"error: {bad}: regions[0].weight: must be >= 0, got -5"]
+    # The field problem and the cross-field problem of another member, in one run.
+    assert lines == [
+        f"error: {bad}: regions[0].weight: must be >= 0, got -5",
+        f'error: {bad}: reps[0].region: "Nort" is not a region (did you mean "North"?)',
+    ]
     assert "Traceback" not in result.output
 
 

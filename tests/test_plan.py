@@ -145,3 +145,127 @@ def test_bad_files_name_the_file(tmp_path):
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(PlanError, match=r"plan\.json: regions\[0\]\.weight: must be >= 0, got -1"):
         load_plan(path)
+
+
+# --- every problem at once, and no follow-on problems --------------------------------------------
+
+
+def _leaves(node, path=()):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(node, list) and node and isinstance(node[0], dict):
+        for i, value in enumerate(node):
+            yield from _leaves(value, (*path, i))
+    else:
+        yield path
+
+
+def _set(data, path, value):
+    for key in path[:-1]:
+        data = data[key]
+    data[path[-1]] = value
+
+
+def _location(path):
+    return "".join(f"[{p}]" if isinstance(p, int) else ("." if i else "") + p for i, p in enumerate(path))
+
+
+SAMPLE_LEAVES = list(_leaves(sample_dict()))
+
+
+@pytest.mark.parametrize("path", SAMPLE_LEAVES, ids=[_location(p) for p in SAMPLE_LEAVES])
+def test_a_field_of_the_wrong_type_is_its_only_problem(path):
+    # Every field of the sample plan given a value of no type it accepts: the one problem
+    # reported is that field's, never a follow-on problem of a check that reads it.
+    for value in ({"a": 1}, [[1]]):
+        data = sample_dict()
+        _set(data, path, value)
+        problems = problems_of(data)
+        assert problems and all(p.startswith(_location(path)) for p in problems), problems
+        for internal in ("instance of", "input should", ".float", "literal[", "function-", "dict[", "list["):
+            assert not any(internal in p.lower() for p in problems), problems
+
+
+def test_field_and_cross_field_problems_are_reported_in_one_run():
+    data = sample_dict()
+    data["regions"][2]["weight"] = -5  # a field problem
+    data["reps"][4]["region"] = "Wset"  # a cross-field problem of another member
+    data["products"][3]["name"] = "widgets pro"  # a duplicate
+    data["commission"]["tiers"][2]["floor"] = "base"  # tiers out of order
+    data["kpis"][0]["target"] = "high"  # a field problem in another block
+    assert problems_of(data) == [
+        "regions[2].weight: must be >= 0, got -5",
+        'kpis[0].target: must be a number, got "high"',
+        'products[3].name: "widgets pro" duplicates products[0].name "Widgets Pro" (names are compared ignoring case)',
+        'reps[4].region: "Wset" is not a region (did you mean "West"?)',
+        'commission.tiers[2].floor: tiers must be in ascending order of floor, got "base" after "base"',
+    ]
+
+
+def test_a_bad_region_name_does_not_make_its_reps_unknown():
+    data = sample_dict()
+    data["regions"][0]["name"] = "East\n"
+    assert problems_of(data) == ["regions[0].name: must not contain control characters: U+000A at character 5"]
+
+
+def test_whole_plan_checks_wait_for_the_fields_they_read():
+    data = sample_dict()
+    for r in data["regions"]:
+        r["weight"] = 0  # all zero: a whole-plan problem ...
+    data["plan"]["unit"] = "1"  # ... not reported while the unit itself is bad
+    assert problems_of(data) == ['plan.unit: must be a number, got "1"']
+    data["plan"]["unit"] = 1
+    assert problems_of(data) == ["regions: weights are all zero"]
+
+
+def test_whole_floats_are_whole_numbers_but_text_and_booleans_are_not():
+    data = sample_dict()
+    data["plan"]["year"] = 2027.0
+    data["budget"][1]["months"] = 6.0
+    plan = plan_from_dict(data)
+    assert plan.plan.year == 2027 and isinstance(plan.plan.year, int)
+    data["plan"]["fiscal_year_start"] = True
+    data["budget"][1]["months"] = 6.5
+    assert problems_of(data) == [
+        "plan.fiscal_year_start: must be a whole number, got true",
+        "budget[1].months: must be a whole number, got 6.5",
+    ]
+
+
+def test_a_member_level_check_names_its_field():
+    data = sample_dict()
+    data["budget"][0].update(kind="one_time", months=5)
+    assert problems_of(data) == ["budget[0].months: only recurring items run for several months"]
+
+
+# --- limits ----------------------------------------------------------------------------------------
+
+
+def test_limits_are_checked_before_anything_else():
+    from aop_xl.limits import PLAN_MEMBERS
+
+    data = sample_dict()
+    data["kpis"] = [{"metric": "x", "target": "not even a number"}] * (PLAN_MEMBERS["kpis"] + 1)
+    assert problems_of(data) == ["kpis: 201 KPIs, more than the 200 a plan may have"]
+    data = sample_dict()
+    data["regions"][0]["product_mix"] = {f"P{i}": 1 for i in range(1001)}
+    assert problems_of(data) == ["regions[0].product_mix: 1,001 products, more than the 1,000 a plan may have"]
+
+
+def test_reps_times_products_is_limited():
+    data = sample_dict()
+    data["products"] = [dict(data["products"][0], name=f"P{i}") for i in range(100)]
+    data["reps"] = [{"name": f"Rep {i}", "region": "East"} for i in range(5001)]
+    assert problems_of(data) == ["reps x products: 5,001 x 100 = 500,100, more than the 500,000 a plan may have"]
+
+
+def test_a_plan_file_larger_than_the_limit_is_not_read(tmp_path, monkeypatch):
+    from aop_xl import plan
+
+    monkeypatch.setattr(plan, "PLAN_FILE_BYTES", 1000)
+    path = tmp_path / "plan.toml"
+    path.write_text(resources.files("aop_xl").joinpath("data/sample_plan.toml").read_text(encoding="utf-8"))
+    with pytest.raises(PlanError) as err:
+        load_plan(path)
+    assert err.value.problems == [f"{path}: larger than 1,000 bytes, the largest plan file"]

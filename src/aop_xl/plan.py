@@ -8,19 +8,48 @@ re-checks what is validated here. The format is documented in ``docs/plan-format
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from aop_xl.errors import PlanError
-from aop_xl.plan_checks import field_message, plan_problems
-from aop_xl.units import round_to_unit
+from aop_xl.limits import (
+    EXCEL_CELL_CHARS,
+    PLAN_DEPTH,
+    PLAN_FILE_BYTES,
+    PLAN_MEMBERS,
+    member_limit_problems,
+    plan_limit_problems,
+)
+from aop_xl.plan_checks import (
+    MEMBER_BLOCKS,
+    data_path,
+    describe,
+    field_problems,
+    location,
+    one_line,
+    plan_problems,
+    shown,
+    text_problem,
+)
+from aop_xl.units import from_units, to_units
 
 
 Market = Literal["core", "growth", "new"]
@@ -30,10 +59,6 @@ Bcg = Literal["star", "cash_cow", "question_mark", "dog"]
 #: Illustrative defaults (domain.md section 2); a plan overrides them in ``[growth_defaults]``.
 DEFAULT_MARKET_GROWTH = {"core": 0.05, "growth": 0.20, "new": 0.0}
 DEFAULT_BCG_GROWTH = {"star": 0.25, "cash_cow": 0.03, "question_mark": 0.15, "dog": -0.10}
-
-#: Excel's limit on the characters of one cell.
-EXCEL_CELL_CHARS = 32_767
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 BUDGET_CATEGORIES = (
     "salaries",
@@ -48,8 +73,9 @@ BUDGET_CATEGORIES = (
 
 
 def _check_text(value: str) -> str:
-    if _CONTROL_CHARS.search(value):
-        raise ValueError("must not contain control characters")
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     if len(value) > EXCEL_CELL_CHARS:
         raise ValueError(f"must be at most {EXCEL_CELL_CHARS} characters, got {len(value)}")
     return value
@@ -62,35 +88,36 @@ def _check_name(value: str) -> str:
     return value
 
 
-def _check_number(value: float | None) -> float | None:
-    if value is not None and not math.isfinite(value):
-        raise ValueError(f"must be a finite number, got {value}")
+def _whole_float(value: Any) -> Any:
+    # A whole number written as 2027.0 (as some JSON writers do) is still a whole number.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+#: An integer field: a whole number, also when written with ".0"; never text or a boolean.
+Whole = Annotated[int, BeforeValidator(_whole_float)]
 
-    @field_validator("*", mode="after")
-    @classmethod
-    def _finite(cls, value: Any) -> Any:
-        if isinstance(value, float):
-            _check_number(value)
-        return value
+
+class _Model(BaseModel):
+    # A plan file is typed data: text is never read as a number ("40"), a boolean never as a
+    # number (true) nor a number as a boolean (1); integers are fine for decimal fields.
+    # NaN and infinite numbers are refused everywhere.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Header(_Model):
     """The ``[plan]`` table: who, when, in what currency, rounded to what unit."""
 
     company: str
-    year: int = Field(ge=1900, le=9999)
+    year: Whole = Field(ge=1900, le=9999)
     currency: str = "USD"
     unit: float = Field(default=0.01, gt=0)
     total_target: float | None = None
     prior_year_revenue: float | None = Field(default=None, ge=0)
     growth: float | None = Field(default=None, gt=-1)
     challenge_uplift: float = Field(default=0.20, ge=0)
-    fiscal_year_start: int = Field(default=1, ge=1, le=12)
+    fiscal_year_start: Whole = Field(default=1, ge=1, le=12)
     version: str = "1"
     status: Literal["draft", "submitted", "approved"] = "draft"
     allow_negative: bool = False
@@ -121,7 +148,6 @@ class Seasonality(_Model):
     def _weights(cls, weights: list[float] | None) -> list[float] | None:
         if weights is not None:
             for w in weights:
-                _check_number(w)
                 if w < 0:
                     raise ValueError(f"weights must be >= 0, got {w:g}")
             if not any(weights):
@@ -153,9 +179,8 @@ class Region(_Model):
     def _mix(cls, mix: dict[str, float] | None) -> dict[str, float] | None:
         if mix is not None:
             for product, w in mix.items():
-                _check_number(w)
                 if w < 0:
-                    raise ValueError(f"{product}: must be >= 0, got {w:g}")
+                    raise ValueError(f"{shown(product)}: must be >= 0, got {w:g}")
         return mix
 
 
@@ -227,8 +252,8 @@ class BudgetItem(_Model):
     ]
     kind: Literal["one_time", "recurring"]
     amount: float = Field(ge=0)
-    months: int | None = Field(default=None, ge=1, le=12)
-    start_month: int = Field(default=1, ge=1, le=12)
+    months: Whole | None = Field(default=None, ge=1, le=12)
+    start_month: Whole = Field(default=1, ge=1, le=12)
     region: str | None = None
 
     _names = field_validator("item")(_check_name)
@@ -346,19 +371,28 @@ class Plan(_Model):
         if h.total_target is not None:
             return h.total_target
         if h.prior_year_revenue is not None:
-            return round_to_unit(h.prior_year_revenue * (1 + (h.growth or 0.0)), h.unit)
+            return _rounded(h.prior_year_revenue * (1 + (h.growth or 0.0)), h.unit,
+                            "plan.prior_year_revenue x (1 + plan.growth)")
         g = self.growth_defaults.market
         total = 0.0
-        for r in self.regions:
+        for i, r in enumerate(self.regions):
             if r.target is not None:
                 total += r.target
             else:
-                total += round_to_unit(r.prior_year_revenue * (1 + _growth(r, g[r.market])), h.unit)
-        return round_to_unit(total, h.unit)
+                total += _rounded(r.prior_year_revenue * (1 + _growth(r, g[r.market])), h.unit,
+                                  f"regions[{i}].prior_year_revenue x (1 + growth)")
+        return _rounded(total, h.unit, "plan.total_target (the sum of the regions' targets)")
 
     def reps_of(self, region: str) -> list[int]:
         """Positions of the reps of a region, in plan order."""
         return [i for i, r in enumerate(self.reps) if r.region == region]
+
+
+def _rounded(amount: float, unit: float, field: str) -> float:
+    # Round half away from zero to the unit, naming the plan field in any problem.
+    if not math.isfinite(amount / unit):
+        raise PlanError(f"{field}: {describe(amount)} is too large")
+    return from_units(to_units(amount, unit, field=field, round_half=True), unit)
 
 
 def _growth(member: Region | Product, default: float) -> float:
@@ -376,6 +410,10 @@ def _member_weight(member: Region | Product, default_growth: float) -> float:
 def plan_from_dict(data: dict[str, Any]) -> Plan:
     """Validate a plan given as a mapping (the parsed TOML/JSON document).
 
+    Every problem is reported at once: each field's own problems, and the cross-field
+    problems of :mod:`aop_xl.plan_checks` among the fields that passed their own checks. A
+    plan beyond the limits of :mod:`aop_xl.limits` is refused before anything else.
+
     Args:
         data: the plan document.
 
@@ -385,16 +423,183 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
     Raises:
         PlanError: with one message per problem.
     """
-    if not isinstance(data, dict):
+    if not isinstance(data, Mapping):
         raise PlanError(f"plan: expected a table of keys, got {type(data).__name__}")
+    over = plan_limit_problems(data)
+    if over:
+        raise PlanError(over)
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
-        raise PlanError([field_message(e) for e in exc.errors()]) from None
+        errors = exc.errors()
+        problems, invalid = field_problems(errors, data)
+        problems += plan_problems(_partial_plan(data, errors), invalid)
+        raise PlanError(problems) from None
     problems = plan_problems(plan)
     if problems:
         raise PlanError(problems)
     return plan
+
+
+@functools.cache
+def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
+    info = model.model_fields[name]
+    annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+    return TypeAdapter(annotation, config=ConfigDict(strict=True, allow_inf_nan=False))
+
+
+def _partial(model: type[_Model], raw: Any, paths: list[tuple[str | int, ...]]) -> _Model:
+    # The member or section with only the fields that had no problem (already validated, so
+    # model_construct only converts them); a field left out is absent or at its default.
+    if not isinstance(raw, Mapping) or () in paths:
+        return model.model_construct()
+    bad = {p[0] for p in paths}
+    values = {
+        name: _field_adapter(model, name).validate_python(raw[name])
+        for name in model.model_fields
+        if name in raw and name not in bad
+    }
+    return model.model_construct(**values)
+
+
+def _partial_plan(data: Mapping[str, Any], errors: list[Any]) -> Plan:
+    """The plan made of the fields that passed their own checks, for the cross-field checks
+    that read only those."""
+    paths = [data_path(data, tuple(e["loc"]), e["type"]) for e in errors]
+
+    def under(prefix: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
+        n = len(prefix)
+        return [p[n:] for p in paths if p[:n] == prefix]
+
+    values: dict[str, Any] = {}
+    for key, info in Plan.model_fields.items():
+        if key not in data:
+            continue
+        model = info.annotation.__args__[0] if key in MEMBER_BLOCKS else info.annotation
+        raw = data[key]
+        if key in MEMBER_BLOCKS:
+            members = raw if isinstance(raw, list) and () not in under((key,)) else []
+            values[key] = [_partial(model, m, under((key, i))) for i, m in enumerate(members)]
+        else:
+            values[key] = _partial(model, raw, under((key,)))
+    return Plan.model_construct(**values)
+
+
+def _duplicate_keys(text: str) -> tuple[Any, list[str]]:
+    # json.loads keeps the last of two equal keys; a plan file is refused instead, naming the
+    # key and where it is.
+    repeated: dict[int, list[str]] = {}
+
+    def table(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                repeated.setdefault(id(out), []).append(key)
+            out[key] = value
+        return out
+
+    data = json.loads(text, object_pairs_hook=table)
+    problems = []
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while stack and repeated:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            problems += [f"{location((*path, key))}: key given twice" for key in dict.fromkeys(repeated.get(id(node), []))]
+            stack.extend(((*path, k), v) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(node))))
+    return data, problems
+
+
+def _depth(data: Any) -> int:
+    deepest, stack = 0, [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth <= PLAN_DEPTH:
+            children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+# tomllib's message for a key or table given twice, and where.
+_TOML_TWICE = re.compile(r"^(Cannot overwrite a value|Cannot declare \((.*)\) twice|Duplicate inline table key '(.*)') "
+                         r"\(at line (\d+), column (\d+)\)$")
+_TOML_KEY = re.compile(r"^\s*([^=\s][^=]*?)\s*=")
+# Array-of-tables headers ([[reps]]), counted before the parse so that a plan far beyond the
+# limits is refused before it is read.
+_TOML_MEMBERS = re.compile(r"^[ \t]*\[\[[ \t]*\"?(" + "|".join(PLAN_MEMBERS) + r")\"?[ \t]*\]\]", re.MULTILINE)
+
+
+def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    m = _TOML_TWICE.match(str(exc))
+    if not m:
+        return f"not valid TOML ({one_line(str(exc))})"
+    line = int(m.group(4))
+    if m.group(2) is not None:
+        table = ".".join(part.strip().strip("'") for part in m.group(2).split(",") if part.strip())
+        return f"line {line}: table [{one_line(table)}] is declared twice"
+    key = m.group(3)
+    if key is None:
+        lines = text.splitlines()
+        found = _TOML_KEY.match(lines[line - 1]) if 0 < line <= len(lines) else None
+        key = found.group(1) if found else None
+    return f"line {line}: key {shown(key)} given twice" if key else f"line {line}: a key is given twice"
+
+
+def _parse(text: str, json_file: bool) -> tuple[Any, list[str]]:
+    """The plan document of a file's text, and its duplicate keys; PlanError when unreadable."""
+    try:
+        return _parse_text(text, json_file)
+    except RecursionError:
+        raise PlanError(f"nested more than {PLAN_DEPTH} levels deep; a plan has at most 4") from None
+    except ValueError as exc:
+        # Python refuses to read an integer of more than 4,300 digits.
+        if isinstance(exc, PlanError) or "digits" not in str(exc):
+            raise
+        raise PlanError("a number has more than 4,300 digits") from None
+
+
+def _parse_text(text: str, json_file: bool) -> tuple[Any, list[str]]:
+    if json_file:
+        try:
+            data, problems = _duplicate_keys(text)
+        except json.JSONDecodeError as exc:
+            raise PlanError(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    else:
+        counts: dict[str, int] = {}
+        for m in _TOML_MEMBERS.finditer(text):
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+        over = member_limit_problems(counts)
+        if over:
+            raise PlanError(over)
+        try:
+            data, problems = tomllib.loads(text), []
+        except tomllib.TOMLDecodeError as exc:
+            raise PlanError(_toml_message(exc, text)) from None
+    if _depth(data) > PLAN_DEPTH:
+        raise PlanError(f"nested more than {PLAN_DEPTH} levels deep; a plan has at most 4")
+    return data, problems
+
+
+def _read_plan_file(path: Path) -> str:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(PLAN_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise PlanError("no such plan file") from None
+    except IsADirectoryError:
+        raise PlanError("is a folder, not a plan file") from None
+    except OSError as exc:
+        raise PlanError(f"cannot read ({one_line(exc.strerror or str(exc))})") from None
+    if len(raw) > PLAN_FILE_BYTES:
+        mb, rest = divmod(PLAN_FILE_BYTES, 1024 * 1024)
+        limit = f"{PLAN_FILE_BYTES:,} bytes" if rest else f"{mb} MB"
+        raise PlanError(f"larger than {limit}, the largest plan file")
+    try:
+        return raw.decode("utf-8-sig")  # a byte order mark (Windows Notepad) is allowed
+    except UnicodeDecodeError as exc:
+        raise PlanError(f"not UTF-8 text (byte {exc.start + 1})") from None
 
 
 def load_plan(path: str | Path | None = None) -> Plan:
@@ -406,35 +611,32 @@ def load_plan(path: str | Path | None = None) -> Plan:
     Returns:
         The validated :class:`Plan`.
 
+    Raises:
+        PlanError: one message per problem, each starting with the file's name.
+
     Examples:
         >>> plan = load_plan()
         >>> plan.plan.company
         'Northwind Trading'
     """
     if path is None:
-        text = resources.files("aop_xl").joinpath("data/sample_plan.toml").read_text(encoding="utf-8")
         name = "sample_plan.toml"
     else:
         path = Path(path)
         name = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise PlanError(f"{name}: no such plan file") from None
-        except UnicodeDecodeError:
-            raise PlanError(f"{name}: not UTF-8 text") from None
-        except OSError as exc:
-            raise PlanError(f"{name}: cannot read ({exc.strerror})") from None
+        name = name if one_line(name) == name else shown(name)
     try:
-        if name.lower().endswith(".json"):
-            data = json.loads(text)
+        if path is None:
+            text = resources.files("aop_xl").joinpath("data/sample_plan.toml").read_text(encoding="utf-8")
         else:
-            data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PlanError(f"{name}: not valid TOML ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise PlanError(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
-    try:
-        return plan_from_dict(data)
+            text = _read_plan_file(path)
+        data, problems = _parse(text, path is not None and path.suffix.lower() == ".json")
+        try:
+            plan = plan_from_dict(data)
+        except PlanError as exc:
+            problems += exc.problems
     except PlanError as exc:
-        raise PlanError([f"{name}: {p}" for p in exc.problems]) from None
+        problems = exc.problems
+    if problems:
+        raise PlanError([f"{name}: {p}" for p in problems])
+    return plan
