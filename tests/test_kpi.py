@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import reference as ref
 from aop_xl import load_plan, plan_from_dict
 from aop_xl.engine.kpi import health_score, health_tier, kpi_status, lag, rag
 from aop_xl.errors import PlanError
@@ -236,3 +237,75 @@ def test_kpi_status_of_a_plan_without_kpis():
     data["kpis"] = []
     k = kpi_status(plan_from_dict(data))
     assert k.empty and "status" in k.columns
+
+
+# ----------------------------------------------------------------------- against the reference
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    actual=st.none() | st.decimals(-1000, 100_000, places=3),
+    target=st.decimals(-1000, 100_000, places=3),
+    direction=st.sampled_from(["higher", "lower"]),
+    red=st.decimals("0", "1", places=2),
+    amber=st.decimals("0", "1", places=2),
+    where=st.sampled_from(["free", "red", "amber", "zero"]),
+)
+def test_lag_and_status_match_the_reference(actual, target, direction, red, amber, where):
+    red, amber = max(red, amber), min(red, amber)
+    if where in ("red", "amber") and actual is not None and target > 0:
+        # the actual that puts the lag exactly on the threshold
+        t = red if where == "red" else amber
+        actual = target * (1 - t) if direction == "higher" else (target / (1 - t) if t < 1 else actual)
+        actual = Decimal(actual).quantize(Decimal("0.000001")) if actual is not None else None
+    if where == "zero":
+        target = Decimal(0)
+    a = None if actual is None else float(actual)
+    want = ref.lag(actual, target, direction)
+    got = lag(a, float(target), direction)
+    if want is None:
+        assert np.isnan(got)
+    else:
+        assert got == pytest.approx(float(want), rel=1e-12, abs=1e-12)
+    assert rag(a, float(target), direction, red=float(red), amber=float(amber)) == ref.rag(
+        actual, target, direction, red, amber
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    f=st.decimals(0, 3, places=3),
+    v=st.decimals(0, 3, places=3),
+    c=st.decimals(0, "0.3", places=4),
+    n=st.integers(-100, 100),
+    w=st.none() | st.lists(st.integers(0, 5), min_size=4, max_size=4).filter(any),
+)
+def test_health_score_and_tier_match_the_reference(f, v, c, n, w):
+    want = ref.health_score(f, v, c, n, w)
+    got = health_score(float(f), float(v), float(c), n, weights=w)
+    assert got == pytest.approx(float(want), abs=1e-9)
+    # The tier of the exact score (the engine's float score is within 1e-9 of it, so keep off
+    # the boundaries by more than that).
+    if min(abs(want - 80), abs(want - 60)) > Fraction(1, 10**6):
+        assert health_tier(got) == ref.health_tier(want)
+
+
+@pytest.mark.parametrize("score, tier", [(80, "healthy"), (79.99, "watch"), (60, "watch"), (59.99, "at_risk"), (100, "healthy"), (0, "at_risk")])
+def test_health_tier_boundaries_match_the_reference(score, tier):
+    assert health_tier(score) == ref.health_tier(score) == tier
+
+
+def test_kpi_status_matches_the_reference():
+    data = copy.deepcopy(SAMPLE)
+    actuals = [16_800_000, 2_160_001, 0.13, None, 0.0, 45.5]
+    for kpi, a in zip(data["kpis"], actuals):
+        kpi["actual"] = a
+    k = kpi_status(plan_from_dict(data))
+    for row, kpi in zip(k.to_dict("records"), data["kpis"]):
+        want = ref.rag(kpi.get("actual"), kpi["target"], kpi.get("direction", "higher"))
+        assert row["status"] == want
+        if kpi.get("actual") is None:
+            assert pd.isna(row["lag"]) and pd.isna(row["variance"])
+        else:
+            assert row["lag"] == pytest.approx(float(ref.lag(kpi["actual"], kpi["target"], kpi["direction"])), abs=1e-12)
+            assert row["variance"] == pytest.approx(kpi["actual"] - kpi["target"])

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import reference as ref
 from aop_xl.engine.reconcile import reconcile
 from aop_xl.errors import PlanError
 from aop_xl.units import to_units
@@ -172,3 +173,81 @@ def test_proposals_are_whole_units_that_add_up_exactly(data, unit, method, alpha
     assert abs(r.total_proposal - expected_total) <= unit / 2 + 1e-6 * max(1.0, expected_total)
     if method == "keep" and unit == 0.01:
         assert r.proposal.tolist() == td.tolist()  # already whole cents: unchanged
+
+
+# ----------------------------------------------------------------------- against the reference
+
+
+def assert_matches_the_reference(td: pd.Series, bu: pd.Series, **kw):
+    r = reconcile(td, bu, **kw)
+    keys = [k if isinstance(k, tuple) else (k,) for k in td.index]
+    dims = list(td.index.names)
+    rkw = {k: str(v) for k, v in kw.items() if k in ("tolerance", "alpha", "unit")}
+    want = ref.reconcile(keys, [Decimal(repr(x)) for x in td], [Decimal(repr(x)) for x in bu.reindex(td.index)], dims,
+                         method=kw.get("method", "keep"), **rkw)  # fmt: skip
+    unit = kw.get("unit", 0.01)
+    assert to_units(r.proposal.to_numpy(), unit).tolist() == want["proposal"]
+    assert to_units(r.total_proposal, unit) == want["total"]
+    got_rows = r.gaps.to_dict("records")
+    assert len(got_rows) == len(want["gaps"])
+    for got, exp in zip(got_rows, want["gaps"]):
+        assert got["level"] == exp["level"]
+        for d in dims:
+            assert got[d] == exp[d]
+        for col in ("topdown", "bottomup", "gap"):
+            assert got[col] == pytest.approx(float(exp[col]), rel=1e-12, abs=1e-9), col
+        assert pd.isna(got["gap_pct"]) == (exp["gap_pct"] is None)
+        if exp["gap_pct"] is not None:
+            assert got["gap_pct"] == pytest.approx(float(exp["gap_pct"]), rel=1e-12, abs=1e-12)
+        assert (got["within_tolerance"], got["flag"]) == (exp["within_tolerance"], exp["flag"])
+    return r
+
+
+cents = st.decimals(min_value=Decimal("0"), max_value=Decimal("1000000"), places=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.data(),
+    two_dims=st.booleans(),
+    unit=st.sampled_from([0.01, 1.0, 1000.0]),
+    method=st.sampled_from(["keep", "accept", "blend", "scale"]),
+    alpha=st.decimals("0", "1", places=2),
+    tolerance=st.sampled_from([0, 0.05, 0.1]),
+)
+def test_gaps_and_proposals_match_the_reference(data, two_dims, unit, method, alpha, tolerance):
+    if two_dims:
+        idx = pd.MultiIndex.from_product([["E", "W", "S"][: data.draw(st.integers(1, 3))], ["p", "q"]],
+                                         names=["region", "product"])  # fmt: skip
+    else:
+        idx = pd.Index([f"m{i}" for i in range(data.draw(st.integers(1, 8)))], name="member")
+    n = len(idx)
+    # amounts in whole units (as plans have them), and some exactly 5% or 10% off
+    td_units = data.draw(st.lists(st.integers(0, 10**8), min_size=n, max_size=n))
+    bu_units = [data.draw(st.sampled_from([t, t * 21 // 20, t * 11 // 10, data.draw(st.integers(0, 10**8))])) for t in td_units]
+    scale = ref.dec(unit)
+    td = pd.Series([float(t * scale) for t in td_units], index=idx)
+    bu = pd.Series([float(b * scale) for b in bu_units], index=idx)
+    if method == "scale" and sum(td_units) and not any(bu_units):
+        with pytest.raises(PlanError, match="bottomup"):
+            reconcile(td, bu, method=method, unit=unit)
+        return
+    assert_matches_the_reference(td, bu, method=method, alpha=float(alpha), tolerance=tolerance, unit=unit)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    td=st.lists(st.integers(0, 10**13), min_size=1, max_size=6),
+    bu=st.lists(st.integers(0, 10**13), min_size=6, max_size=6),
+)
+def test_keep_and_accept_return_the_amounts_they_keep_whatever_their_size(td, bu):
+    # The re-split by the amounts themselves must give them back, even where they add up to
+    # far more than 2^31 units (at cents, anything over 21 million).
+    idx = pd.Index([f"m{i}" for i in range(len(td))], name="member")
+    tds = pd.Series([t / 100 for t in td], index=idx)
+    bus = pd.Series([b / 100 for b in bu[: len(td)]], index=idx)
+    assert to_units(reconcile(tds, bus, method="keep").proposal.to_numpy(), 0.01).tolist() == td
+    assert to_units(reconcile(tds, bus, method="accept").proposal.to_numpy(), 0.01).tolist() == bu[: len(td)]
+    if any(bu[: len(td)]) or not any(td):
+        assert_matches_the_reference(tds, bus, method="scale")
+    assert_matches_the_reference(tds, bus, method="blend", alpha=0.3)

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
-from aop_xl.engine.split import split_units
 from aop_xl.errors import PlanError
-from aop_xl.units import check_unit, from_units, to_units
+from aop_xl.units import check_unit, check_units, from_units
 
 METHODS = ("keep", "accept", "blend", "scale")
 PCT_DECIMALS = 12
@@ -127,6 +128,44 @@ def _gaps(td: pd.Series, bu: pd.Series, tolerance: float, unit: float) -> pd.Dat
     return out[["level", *dims, "topdown", "bottomup", "gap", "gap_pct", "within_tolerance", "flag"]]
 
 
+def _decimal(x) -> Fraction:
+    """A number as the decimal it is written as (a float by its shortest representation)."""
+    return Fraction(Decimal(repr(float(x))))
+
+
+def _exact_units(values: np.ndarray, unit: float) -> list[Fraction]:
+    """Amounts in units of the plan, exactly: whole numbers when they are whole units."""
+    q, whole = _amounts(values, unit)
+    if whole:
+        return [Fraction(int(v)) for v in q]
+    u = _decimal(unit)
+    return [_decimal(v) / u for v in values]
+
+
+def _round_half_away(x: Fraction) -> int:
+    up = abs(x) + Fraction(1, 2)
+    n = up.numerator // up.denominator
+    return n if x >= 0 else -n
+
+
+def _largest_remainder(n: int, weights: list[Fraction]) -> list[int]:
+    """``n`` >= 0 whole units over exact weights >= 0: floors, then one unit each to the
+    largest remainders, equal remainders to the earlier member, none to a zero weight."""
+    if n == 0:
+        return [0] * len(weights)
+    denominator = math.lcm(*(w.denominator for w in weights))
+    w = [int(x * denominator) for x in weights]
+    total_w = sum(w)
+    if total_w <= 0:
+        raise PlanError("weights: are all zero")
+    floors = [n * x // total_w for x in w]
+    rems = [n * x % total_w for x in w]
+    order = sorted((i for i, x in enumerate(w) if x > 0), key=lambda i: (-rems[i], i))
+    for i in order[: n - sum(floors)]:
+        floors[i] += 1
+    return floors
+
+
 def reconcile(topdown, bottomup, tolerance=0.05, method="keep", alpha=0.5, unit=0.01) -> Reconciliation:
     """Compare top-down and bottom-up targets at every level and propose a reconciled plan.
 
@@ -177,22 +216,26 @@ def reconcile(topdown, bottomup, tolerance=0.05, method="keep", alpha=0.5, unit=
     bu = _align(td, _as_series(bottomup, "bottomup"))
     tdv, buv = td.to_numpy(), bu.to_numpy()
     td_total, bu_total = math.fsum(tdv), math.fsum(buv)
+    if method == "scale" and td_total > 0 and not buv.any():
+        raise PlanError("bottomup: is all zero, so it cannot be scaled to the top-down total")
+    # The proposal's weights are amounts, not plan weights: they are used exactly, in whole
+    # numbers (no 6-decimal rule, no reduction to 2^31), so "keep" gives back the top-down
+    # amounts and "accept" the bottom-up ones whatever their size.
+    t, b = _exact_units(tdv, unit), _exact_units(buv, unit)
     if method == "keep":
-        weights, total = tdv, td_total
+        weights = t
     elif method == "accept":
-        weights, total = buv, bu_total
+        weights = b
     elif method == "blend":
-        weights, total = alpha * tdv + (1 - alpha) * buv, alpha * td_total + (1 - alpha) * bu_total
+        a = _decimal(alpha)
+        weights = [a * x + (1 - a) * y for x, y in zip(t, b)]
     else:
-        if td_total > 0 and not buv.any():
-            raise PlanError("bottomup: is all zero, so it cannot be scaled to the top-down total")
-        weights, total = buv, td_total
-    n = to_units(total, unit, field=f"{method} total", round_half=True)
-    # The re-split's weights are the method's values in units of the plan, kept to 6 decimals
-    # (weights are decimals, docs/engine.md).
-    weights = np.round(np.asarray(weights, dtype=float) / unit, 6)
-    parts = split_units(n, weights, names=[str(k) for k in td.index]) if n else np.zeros(len(td), np.int64)
-    proposal = pd.Series(from_units(parts, unit), index=td.index, name="proposal")
+        weights = b
+    total = sum(t if method == "scale" else weights, Fraction(0))
+    n = _round_half_away(total)
+    check_units(n, f"{method} total")
+    parts = _largest_remainder(n, weights)
+    proposal = pd.Series(from_units(np.asarray(parts, dtype=np.int64), unit), index=td.index, name="proposal")
     return Reconciliation(
         gaps=_gaps(td, bu, tolerance, unit),
         proposal=proposal,
