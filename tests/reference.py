@@ -581,7 +581,7 @@ def cube(plan: dict) -> Cube:
         shares_w[i] = whole_weights([reps[k].get("share", 1) for k in idx])
         base = largest_remainder(region_t[i], shares_w[i])
         base_m = running_table(base, region_months[i], mw)
-        chal = [round_half_away(b * (1 + uplift)) for b in base]
+        chal = [check_bound(round_half_away(b * (1 + uplift)), "challenge quota") for b in base]
         _, chal_cols = quarters_first(sum(chal), mw)
         chal_m = running_table(chal, chal_cols, mw)
         for pos, k in enumerate(idx):
