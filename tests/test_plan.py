@@ -269,3 +269,49 @@ def test_a_plan_file_larger_than_the_limit_is_not_read(tmp_path, monkeypatch):
     with pytest.raises(PlanError) as err:
         load_plan(path)
     assert err.value.problems == [f"{path}: larger than 1,000 bytes, the largest plan file"]
+
+
+# --- text ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ch", "kind"),
+    [
+        ("\x00", "control characters"), ("\t", "control characters"), ("\n", "control characters"),
+        ("\r", "control characters"), ("\x7f", "control characters"), ("\x85", "control characters"),
+        ("\x9b", "control characters"), ("\u2028", "line or paragraph separators"),
+        ("\u2029", "line or paragraph separators"), ("\u061c", "bidirectional controls"),
+        ("\u200e", "bidirectional controls"), ("\u200f", "bidirectional controls"),
+        ("\u202a", "bidirectional controls"), ("\u202e", "bidirectional controls"),
+        ("\u2066", "bidirectional controls"), ("\u2069", "bidirectional controls"),
+        ("\ufdd0", "noncharacters"), ("\ufdef", "noncharacters"), ("\ufffe", "noncharacters"),
+        ("\uffff", "noncharacters"), ("\U0001fffe", "noncharacters"), ("\U0010ffff", "noncharacters"),
+        ("\ud800", "lone surrogates (half of a character)"), ("\udfff", "lone surrogates (half of a character)"),
+    ],
+)
+@pytest.mark.parametrize(("path", "field"), [(("regions", 1, "name"), "regions[1].name"),
+                                             (("plan", "goals", 0), "plan.goals"),
+                                             (("kpis", 0, "metric"), "kpis[0].metric")])
+def test_characters_a_workbook_cannot_hold_are_refused_with_their_position(ch, kind, path, field):
+    data = sample_dict()
+    _set(data, path, "ab" + ch + "c")
+    [problem] = problems_of(data)
+    assert problem == f"{field}: must not contain {kind}: U+{ord(ch):04X} at character 3"
+
+
+@pytest.mark.parametrize("text", ["Zażółć gęślą jaźń", "北京", "Nguyễn Văn Ánh", "=SUM(A1)", "a\u00a0b", "a\u200bb",
+                                  "\ue000 private", "emoji \U0001f600", "Ｅａｓｔ"])
+def test_letters_spaces_and_invisible_characters_are_text(text):
+    data = sample_dict()
+    data["plan"]["company"] = text
+    assert plan_from_dict(data).plan.company == text
+
+
+def test_messages_quote_text_on_one_line():
+    from aop_xl.plan_checks import one_line, shown
+
+    assert shown('a"b\\c\td\u200be\x85f\u2028') == '"a\\"b\\\\c\\td\\u200be\\u0085f\\u2028"'
+    assert shown("x" * 100) == '"' + "x" * 60 + '..."'
+    assert shown("\ud800") == '"\\ud800"'
+    assert one_line("a: b\nc") == "a: b\\nc"
+    assert one_line('quoted "as is"') == 'quoted "as is"'

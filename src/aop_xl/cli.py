@@ -6,7 +6,9 @@ only here.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -14,13 +16,43 @@ import click
 
 from aop_xl.errors import AopError
 
-PLAN_ARGUMENT = click.argument("plan", required=False, type=click.Path(dir_okay=False, path_type=Path))
+# Folders and unreadable files are refused by load_plan, in the one-line form of every bad input.
+PLAN_ARGUMENT = click.argument("plan", required=False, type=click.Path(path_type=Path))
 
 
 def _fail(problems: list[str]) -> None:
+    from aop_xl.plan_checks import one_line
+
     for problem in problems:
-        click.echo(f"error: {problem}", err=True)
+        click.echo(f"error: {one_line(problem)}", err=True)  # one problem, one line
     sys.exit(2)
+
+
+def _terminated(signum, frame):
+    # A termination request raises here like Ctrl+C does, so that a file being written is
+    # removed on the way out; the exit code is the one a shell reports for the signal.
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def _signals():
+    # SIGTERM cleans up as it leaves; SIGXFSZ (over the file-size limit, ulimit -f) is
+    # ignored so that the write fails with an error that is reported, instead of killing the
+    # process with its temporary file in place.
+    wanted = {signal.SIGTERM: _terminated}
+    if hasattr(signal, "SIGXFSZ"):
+        wanted[signal.SIGXFSZ] = signal.SIG_IGN
+    previous = {}
+    try:
+        for signum, handler in wanted.items():
+            previous[signum] = signal.signal(signum, handler)
+    except ValueError:  # not the main thread: leave the signals as they are
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class _Group(click.Group):
@@ -29,7 +61,8 @@ class _Group(click.Group):
     # already exit 2).
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with _signals():
+                return super().invoke(ctx)
         except AopError as exc:
             _fail(getattr(exc, "problems", None) or [str(exc)])
 
@@ -76,24 +109,33 @@ def plan_show(plan: Path | None, as_json: bool) -> None:
 
 @main.command("build")
 @PLAN_ARGUMENT
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the workbook.")
+@click.option("-o", "--output", metavar="PATH", help="Where to write the workbook (a .xlsx file).")
 @click.option("--blank", is_flag=True, help="Write the empty standard template instead of a plan's workbook.")
 @click.option("--password", default=None, help="Protect the sheets with this password (default: no password).")
-def build(plan: Path | None, output: Path | None, blank: bool, password: str | None) -> None:
+def build(plan: Path | None, output: str | None, blank: bool, password: str | None) -> None:
     """Build the standard AOP workbook of PLAN (default: workbooks/AOP_<year>.xlsx).
 
     With --blank, write the empty template (default: workbooks/AOP_template.xlsx).
     """
+    from aop_xl.errors import WorkbookError
+    from aop_xl.files import check_output, display, make_folder
     from aop_xl.plan import load_plan
     from aop_xl.workbook.build import build_workbook
 
     if blank and plan is not None:
         raise click.UsageError("--blank writes the empty template; give either PLAN or --blank")
+    checks = {"suffix": ".xlsx", "source": plan, "what": "workbook", "error": WorkbookError}
+    if output is not None:
+        check_output(output, **checks)  # before any work
     loaded = None if blank else load_plan(plan)
     if output is None:
-        output = Path("workbooks") / ("AOP_template.xlsx" if blank else f"AOP_{loaded.plan.year}.xlsx")
-    build_workbook(loaded, output, blank=blank, password=password)
-    click.echo(f"wrote {output}")
+        target = Path("workbooks") / ("AOP_template.xlsx" if blank else f"AOP_{loaded.plan.year}.xlsx")
+        make_folder(target.parent, error=WorkbookError)
+        check_output(target, **checks)
+    else:
+        target = Path(output)
+    build_workbook(loaded, target, blank=blank, password=password)
+    click.echo(f"wrote {display(target)}")
 
 
 @main.group()
@@ -102,13 +144,17 @@ def addin() -> None:
 
 
 @addin.command("build")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the add-in.")
-def addin_build(output: Path | None) -> None:
+@click.option("-o", "--output", metavar="PATH", help="Where to write the add-in (a .xlam file).")
+def addin_build(output: str | None) -> None:
     """Assemble aop_xl.xlam from the ribbon XML and VBA sources (default: addin/aop_xl.xlam)."""
-    from aop_xl.xl.addin import ADDIN_FILE_NAME, build_default_addin, source_dir
+    from aop_xl.errors import AddinError
+    from aop_xl.files import check_output, display
+    from aop_xl.xl.addin import ADDIN_FILE_NAME, ADDIN_SUFFIX, build_default_addin, source_dir
 
-    written = build_default_addin(output or source_dir() / ADDIN_FILE_NAME)
-    click.echo(f"wrote {written}")
+    if output is not None:
+        check_output(output, suffix=ADDIN_SUFFIX, what="add-in", error=AddinError)  # before any work
+    written = build_default_addin(Path(output) if output is not None else source_dir() / ADDIN_FILE_NAME)
+    click.echo(f"wrote {display(written)}")
 
 
 @addin.command("install")

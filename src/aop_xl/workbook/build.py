@@ -2,8 +2,8 @@
 
 The same plan gives the same bytes: document properties carry a fixed timestamp, every zip
 entry a fixed date, and parts, styles, names and validations are written in a fixed order.
-The file appears at its target path only when it is complete (written next to it under a
-temporary name, then renamed over it).
+The file appears at its target path only when it is complete (:func:`aop_xl.files.write_atomic`),
+and no temporary file is written anywhere else: the worksheets are serialised in memory.
 """
 
 from __future__ import annotations
@@ -11,16 +11,19 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import os
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 
+from aop_xl import files
 from aop_xl.errors import PlanError, WorkbookError
+from aop_xl.limits import workbook_limit_problems
 from aop_xl.plan import Plan
 from aop_xl.workbook.layout import ASSUMPTIONS, BLANK_CAPACITY, HIDDEN_SHEETS, SHEETS, TEMPLATE_ID, Layout, capacity_for
 from aop_xl.workbook.sheets import Context, assumptions, budget, commission, cover, kpi, meta, quotas, summary, targets
@@ -45,6 +48,12 @@ def workbook_for(plan: Plan | None, *, password: str | None = None,
     Returns:
         The openpyxl :class:`~openpyxl.Workbook`.
     """
+    if plan is not None:
+        over = workbook_limit_problems({"regions": len(plan.regions), "products": len(plan.products),
+                                        "reps": len(plan.reps), "budget": len(plan.budget), "kpis": len(plan.kpis),
+                                        "tiers": len(plan.commission.tiers)})
+        if over:
+            raise PlanError(over)
     unknown = sorted(set(sales or {}) - set(plan.rep_names if plan is not None else []))
     if unknown:
         raise PlanError(f'sales: "{unknown[0]}" is not a rep of the plan')
@@ -93,7 +102,7 @@ def workbook_bytes(wb: Workbook) -> bytes:
     raw = io.BytesIO()
     # openpyxl's save_workbook stamps the modified time with now(); its ExcelWriter does not.
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).save()
+        _MemoryWriter(wb, archive).save()
     out = io.BytesIO()
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
@@ -104,8 +113,24 @@ def workbook_bytes(wb: Workbook) -> bytes:
     return out.getvalue()
 
 
+class _MemoryWriter(ExcelWriter):
+    # openpyxl's ExcelWriter streams each worksheet through a named temporary file in the
+    # system's temporary folder, removed only when Python exits normally: a build killed while
+    # saving would leave megabytes behind. Here each worksheet is serialised in memory, as
+    # the rest of the archive already is.
+    def write_worksheet(self, ws):
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = WorksheetWriter(ws, out=io.BytesIO())
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.writestr(ws.path[1:], writer.read())
+        self.manifest.append(ws)
+
+
 def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same directory.
+    """Write ``data`` to ``path`` all at once (see :func:`aop_xl.files.write_atomic`).
 
     Args:
         path: the target file.
@@ -113,23 +138,11 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
 
     Returns:
         The target path.
+
+    Raises:
+        WorkbookError: the target cannot be written (missing folder, read-only, disk full ...).
     """
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise WorkbookError(f"{path}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    return files.write_atomic(path, data, error=WorkbookError)
 
 
 def build_workbook(plan: Plan | None, path: str | os.PathLike, *, blank: bool = False,
@@ -147,7 +160,10 @@ def build_workbook(plan: Plan | None, path: str | os.PathLike, *, blank: bool = 
         The path written.
 
     Raises:
-        WorkbookError: the plan does not fit Excel's limits, or the target directory is missing.
+        PlanError: the plan is beyond the limits of a workbook (:mod:`aop_xl.limits`).
+        WorkbookError: the plan does not fit Excel's limits, or the target cannot be written:
+            not an .xlsx name, a folder that is missing or read-only, a read-only file, a
+            failed write (nothing is written then).
 
     Examples:
         >>> from aop_xl import load_plan
@@ -156,5 +172,6 @@ def build_workbook(plan: Plan | None, path: str | os.PathLike, *, blank: bool = 
     """
     if not blank and plan is None:
         raise WorkbookError("build_workbook: give a plan, or blank=True for the empty template")
+    files.check_output(path, suffix=".xlsx", what="workbook", error=WorkbookError)
     wb = workbook_for(None if blank else plan, password=password)
-    return write_atomic(path, workbook_bytes(wb))
+    return files.write_atomic(path, workbook_bytes(wb), suffix=".xlsx", what="workbook", error=WorkbookError)

@@ -31,6 +31,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
+from aop_xl import files
 from aop_xl.errors import AddinError
 from aop_xl.xl.ovba import (
     WORKSHEET_BASE,
@@ -41,6 +42,8 @@ from aop_xl.xl.ovba import (
 )
 
 ADDIN_FILE_NAME = "aop_xl.xlam"
+#: The suffix of an add-in file; Excel opens an add-in by it.
+ADDIN_SUFFIX = ".xlam"
 PROJECT_NAME = "AopXl"
 CONFIG_NAME = "aop_xl"
 UDF_MODULE = "aop_xl.xl.udfs"
@@ -510,7 +513,9 @@ def build_addin(
     """Write an Excel add-in (.xlam) from a ribbon and VBA module sources.
 
     Args:
-        output_path: where to write the add-in; parent folders are created.
+        output_path: where to write the add-in (a .xlam file); parent folders are created.
+            It is written as :func:`aop_xl.files.write_atomic` writes: all at once, a
+            symbolic link followed, a read-only file refused.
         ribbon_xml: customUI XML in the 2009/07 namespace; every ``onAction`` must name a
             ``Sub Name(control As IRibbonControl)`` of ``vba_modules``.
         vba_modules: modules as :class:`VbaModule` or exported .bas/.cls text. The
@@ -526,22 +531,21 @@ def build_addin(
         AddinError: bad ribbon XML, a missing ribbon callback, invalid VBA, or the file
             cannot be written.
     """
+    checks = {"suffix": ADDIN_SUFFIX, "what": "add-in", "error": AddinError}
+    if Path(output_path).parent.is_dir():  # refused before the work (unless its folder is yet to be made)
+        files.check_output(output_path, **checks)
     modules = addin_modules(vba_modules, udf_wrappers)
     _check_ribbon(ribbon_xml, modules)
     parts = _package_parts(ribbon_xml, build_vba_project(modules, project_name=project_name))
-    path = Path(output_path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(path, "w") as zf:
-            for name, data in parts:
-                info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.create_system = 0
-                info.external_attr = 0
-                zf.writestr(info, data, compresslevel=6)
-    except OSError as exc:
-        raise AddinError(f"{path}: cannot write the add-in ({exc.strerror or exc})") from None
-    return path
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in parts:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            zf.writestr(info, data, compresslevel=6)
+    return files.write_atomic(output_path, out.getvalue(), create_folder=True, **checks)
 
 
 def build_default_addin(

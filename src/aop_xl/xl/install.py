@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import shutil
 import sys
 from pathlib import Path
 
 from aop_xl.errors import AddinError
+from aop_xl.files import display, write_atomic
+from aop_xl.plan_checks import one_line
 from aop_xl.xl.addin import ADDIN_FILE_NAME, CONFIG_NAME, xlwings_dir
 
 MAC_EXCEL_DATA = Path("Library/Containers/com.microsoft.Excel/Data")
@@ -117,21 +118,21 @@ def install_addin(
     if system == "macos":
         script = f"xlwings-{version}.applescript"
         copies.append((xw_dir / script, home / MAC_SCRIPTS / script))
+    # Each file is written whole or not at all (aop_xl.files): Excel never finds half an add-in.
+    contents = []
+    for src, target in copies:
+        try:
+            contents.append((target, src.read_bytes()))
+        except OSError as exc:
+            raise AddinError(f"{display(src)}: cannot be read ({one_line(exc.strerror or str(exc))})") from None
+    for target in configs[: 2 if install_xlwings else 1]:
+        if not target.exists():
+            # Windows VBA reads the file in the ANSI code page; macOS VBA in UTF-8.
+            contents.append((target, setting.encode("cp1252" if system == "windows" else "utf-8")))
     written = []
-    target = folder
-    try:
-        for src, target in copies:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, target)
-            written.append(target)
-        for target in configs[: 2 if install_xlwings else 1]:
-            if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                # Windows VBA reads the file in the ANSI code page; macOS VBA in UTF-8.
-                target.write_text(setting, encoding="cp1252" if system == "windows" else "utf-8")
-                written.append(target)
-    except OSError as exc:
-        raise AddinError(
-            f"{target}: cannot be written ({exc.strerror or exc}); quit Excel and try again"
-        ) from None
+    for target, data in contents:
+        try:
+            written.append(write_atomic(target, data, create_folder=True, error=AddinError))
+        except AddinError as exc:
+            raise AddinError(f"{exc}; quit Excel and try again") from None
     return written

@@ -32,6 +32,7 @@ from aop_xl.engine.kpi import DIRECTIONS, HEALTH_COMPONENTS, health_score, healt
 from aop_xl.engine.reconcile import reconcile
 from aop_xl.engine.split import split
 from aop_xl.engine.spread import spread
+from aop_xl.errors import PlanError
 from aop_xl.plan import DEFAULT_TIERS
 from aop_xl.xl import convert
 from aop_xl.xl.convert import errors_as_values
@@ -78,8 +79,14 @@ RATES_DOC = (
 def AOP_SPLIT(total, weights, unit=None, locks=None):
     """Split a total over weights exactly: every part is a whole multiple of the unit and the parts add up to the total (largest remainder). Returns the parts in the shape of weights."""
     parts, cells = convert.numbers_in(weights, "weights")
+    amount = convert.number(total, "total")
+    if amount < 0:
+        # The engine takes a planned decline only on request, which a worksheet cannot make:
+        # the cell says how to split one in Excel's own terms.
+        raise PlanError(f"total: must be >= 0, got {amount:g}; for a decline, split the positive amount "
+                        f"and negate it: =-AOP_SPLIT({-amount:g}, ...)")
     result = split(
-        convert.number(total, "total"),
+        amount,
         parts,
         **convert.engine_args(unit=convert.optional_number(unit, "unit"), locks=convert.locks(locks, cells)),
     )
