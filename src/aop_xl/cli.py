@@ -174,5 +174,87 @@ def addin_install() -> None:
     click.echo("Restart Excel: the AOP tab appears on the ribbon.")
 
 
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit"]), default="text",
+              show_default=True, help="Report format on standard output.")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT:PATH",
+              help="Also write a report to a file, e.g. sarif:validate.sarif (repeatable).")
+@click.option("--recalc", is_flag=True,
+              help="Recalculate in LibreOffice (and Gnumeric where installed) first: check cells must be 0, "
+                   "no cell may hold an error.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]), default="error",
+              show_default=True, help="Exit 1 when a finding is at least this severe.")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Accepted findings (JSON): only findings not in it count.")
+@click.option("--update-baseline", is_flag=True, help="Write every finding to --baseline as accepted, then exit 0.")
+def validate(files, fmt, reports, recalc, fail_on, baseline, update_baseline) -> None:
+    """Check workbooks like code: contract, modelling, Excel limits and values.
+
+    Exit code 0 clean, 1 findings at or above --fail-on, 2 unusable input. Rules and formats:
+    docs/ci.md.
+    """
+    from aop_xl.checks import baseline as baselines
+    from aop_xl.checks.formats import render, summary
+    from aop_xl.checks.progress import progress_bar
+    from aop_xl.checks.validate import validate as run_checks
+    from aop_xl.workbook.build import write_atomic
+
+    targets = []
+    for spec in reports:
+        kind, _, path = spec.partition(":")
+        if kind not in ("text", "json", "sarif", "junit") or not path:
+            raise click.BadParameter(f"{spec!r}: give FORMAT:PATH, FORMAT one of text, json, sarif, junit",
+                                     param_hint="--report")
+        if not Path(path).parent.is_dir():  # before the work, not after
+            raise click.BadParameter(f"{path}: folder {Path(path).parent} does not exist", param_hint="--report")
+        targets.append((kind, Path(path)))
+    if update_baseline and baseline is None:
+        raise click.UsageError("--update-baseline needs --baseline FILE")
+    accepted = baselines.load(baseline) if baseline is not None and not update_baseline else None
+    with progress_bar("validate") as progress:
+        report = run_checks(files, recalc=recalc, progress=progress)
+    if update_baseline:
+        count = baselines.write(report, baseline)
+        click.echo(f"wrote {baseline}: {count} accepted finding(s)")
+        sys.exit(2 if report.unusable else 0)
+    if accepted is not None:
+        baselines.apply(report, accepted)
+    for kind, path in targets:
+        write_atomic(path, (render(report, kind, fail_on) + "\n").encode("utf-8"))
+    click.echo(render(report, fmt, fail_on))
+    if fmt != "text":
+        click.echo(summary(report, fail_on), err=True)
+    sys.exit(report.exit_code(fail_on))
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path), required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format.")
+@click.option("--values-only", is_flag=True, help="Compare what a reader sees: inputs, numbers, results; no formula text.")
+@click.option("--textconv", is_flag=True, help="Print OLD alone as stable text, for git's textconv.")
+def diff(old, new, fmt, values_only, textconv) -> None:
+    """What changed from OLD to NEW: inputs, targets by region, product and quarter, quotas,
+    commission, then sheets, names, rows, columns and cells.
+
+    Exit code 0 no differences, 1 differences, 2 unusable input. As git's textconv and
+    difftool: docs/ci.md.
+    """
+    from aop_xl.checks.diff import diff_files, dump, render_text
+
+    if textconv:
+        if new is not None:
+            raise click.UsageError("--textconv prints one workbook: give OLD only")
+        click.echo(dump(old), nl=False)
+        return
+    if new is None:
+        raise click.UsageError("give OLD and NEW (or --textconv OLD)")
+    changes = diff_files(old, new, values_only=values_only)
+    click.echo(json.dumps(changes.as_json(), indent=2, ensure_ascii=False) if fmt == "json" else render_text(changes))
+    sys.exit(0 if changes.empty else 1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

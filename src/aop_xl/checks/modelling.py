@@ -167,16 +167,19 @@ class ModellingChecks:
 
     @staticmethod
     def _heading(sheet: Sheet, cell: tuple[int, int], axis: str) -> bool:
-        # A cell on a heading line: across the scan, neither neighbour is a number or a formula.
+        # A cell on a heading line: across the scan a neighbour is text, and none is a number
+        # or a formula.
         r, c = cell
         across = ((r, c - 1), (r, c + 1)) if axis == "column" else ((r - 1, c), (r + 1, c))
+        text = False
         for key in across:
             if key in sheet.formulas or key in sheet.computed:
                 return False
             value = sheet.values.get(key)
             if isinstance(value, float):
                 return False
-        return True
+            text = text or isinstance(value, str)
+        return text
 
     @staticmethod
     def _is_subtotal(text: str, cell: tuple[int, int], axis: str) -> bool:
