@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from python_calamine import CalamineWorkbook
 
+from aop_xl import engines
 from aop_xl.engine.budget import MONTH_COLUMNS, budget_summary
 from aop_xl.engine.commission import commission_statement
 from aop_xl.engine.kpi import kpi_status
@@ -33,20 +32,11 @@ from aop_xl.errors import PlanError
 from aop_xl.workbook.layout import BCG_CLASSES, MONTHS, QUARTERS, RETURN_KEYS
 
 ENABLE_HINT = "LibreOffice is not installed: apt-get install libreoffice-calc-nogui (or set PATH to soffice)"
-_XCU = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
- xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
- <prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
- <prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-</oor:items>
-"""
 
 
 def soffice() -> str | None:
     """Path of the soffice executable, or None."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
+    return engines.libreoffice()
 
 
 def require_soffice() -> str:
@@ -59,16 +49,11 @@ def require_soffice() -> str:
     return path
 
 
-def _profile() -> Path:
-    profile = Path(f"/tmp/aopxl-lo-profile-{os.getpid()}")
-    user = profile / "user"
-    user.mkdir(parents=True, exist_ok=True)
-    (user / "registrymodifications.xcu").write_text(_XCU, encoding="utf-8")
-    return profile
-
-
 def convert(paths: list[Path], outdir: Path, target: str, suffix: str, timeout: float = 600) -> dict[Path, Path]:
     """Convert ``paths`` in one soffice run; return input path -> converted file.
+
+    The soffice run itself (the profile that always recalculates, the time-out) belongs to
+    :mod:`aop_xl.engines`.
 
     Args:
         paths: input files (distinct file names).
@@ -76,19 +61,12 @@ def convert(paths: list[Path], outdir: Path, target: str, suffix: str, timeout: 
         target: soffice's --convert-to argument (e.g. "pdf").
         suffix: the converted files' suffix (e.g. ".pdf").
         timeout: seconds for the whole batch.
+
+    Raises:
+        RuntimeError: soffice failed or did not finish (an :class:`aop_xl.engines.EngineError`).
     """
-    exe = require_soffice()
-    outdir.mkdir(parents=True, exist_ok=True)
-    names = [p.name for p in paths]
-    assert len(set(names)) == len(names), "convert: file names must be distinct"
-    cmd = [exe, f"-env:UserInstallation=file://{_profile()}", "--headless", "--norestore", "--nologo",
-           "--convert-to", target, "--outdir", str(outdir), *map(str, paths)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    out = {p: outdir / (p.stem + suffix) for p in paths}
-    missing = [str(p) for p, o in out.items() if not o.exists()]
-    if proc.returncode != 0 or missing:
-        raise RuntimeError(f"soffice failed (exit {proc.returncode}); missing {missing}\n{proc.stdout}\n{proc.stderr}")
-    return out
+    require_soffice()
+    return engines.libreoffice_convert(list(paths), Path(outdir), target, suffix, timeout)
 
 
 def recalc(paths: list[Path], outdir: Path, timeout: float = 600) -> dict[Path, Path]:

@@ -349,7 +349,8 @@ class ContractChecks:
                     overwritten[key] = (f"holds the value {_show(value)} where the template has ={_cut(text)}"
                                         if value is not None else f"is empty where the template has ={_cut(text)}")
                 elif found != text and not same_formula(found, text):
-                    changed[key] = f"has ={_cut(found)} where the template has ={_cut(text)}"
+                    a, b = _difference(found, text)
+                    changed[key] = f"has ={a} where the template has ={b}"
             for key, found in (have.items() if have != want else ()):
                 if key in want:
                     continue
@@ -386,6 +387,20 @@ def _show(value) -> str:
     if isinstance(value, str):
         return f'"{value[:40]}"'
     return str(value)
+
+
+def _difference(found: str, expected: str, context: int = 30) -> tuple[str, str]:
+    """Both formulas cut around their first difference (``...(1+1E-14)+0.5...``)."""
+    if len(found) <= 2 * context + 10 and len(expected) <= 2 * context + 10:
+        return found, expected
+    i = next((k for k, (x, y) in enumerate(zip(found, expected)) if x != y), min(len(found), len(expected)))
+    start = max(0, i - context)
+
+    def cut(text: str) -> str:
+        end = min(len(text), i + context)
+        return ("..." if start else "") + text[start:end] + ("..." if end < len(text) else "")
+
+    return cut(found), cut(expected)
 
 
 def _cut(text: str, limit: int = 70) -> str:

@@ -33,8 +33,12 @@ class Recalculated:
     engines: list[str] = field(default_factory=list)
 
 
-def recalculate(paths: list[Path], workdir: Path | None = None, timeout: float | None = None) -> Recalculated:
-    """Recalculate ``paths`` in every engine installed (LibreOffice is required).
+ENGINES = ("LibreOffice", "Gnumeric")
+
+
+def recalculate(paths: list[Path], workdir: Path | None = None, timeout: float | None = None,
+                use: tuple[str, ...] = ENGINES) -> Recalculated:
+    """Recalculate ``paths`` in the engines of ``use`` that are installed (LibreOffice is required).
 
     Raises:
         EngineError: LibreOffice is not installed.
@@ -45,7 +49,7 @@ def recalculate(paths: list[Path], workdir: Path | None = None, timeout: float |
         out = Path(tmp)
         batch_timeout = timeout or 300 + 120 * len(paths)
         runs = [("LibreOffice", lambda: engines.libreoffice_recalc(paths, out / "libreoffice", batch_timeout))]
-        if engines.gnumeric() is not None:
+        if "Gnumeric" in use and engines.gnumeric() is not None:
             runs.append(("Gnumeric", lambda: engines.gnumeric_recalc(paths, out / "gnumeric", timeout or 600)))
         for name, go in runs:
             try:

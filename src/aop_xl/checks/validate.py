@@ -136,7 +136,8 @@ def validate_file(path: str | os.PathLike, *, limits: Limits = DEFAULT_LIMITS, n
 
 
 def validate(paths: Iterable[str | os.PathLike], *, recalc: bool = False, limits: Limits = DEFAULT_LIMITS,
-             progress: Callable[[str, int, int], None] | None = None) -> Report:
+             progress: Callable[[str, int, int], None] | None = None,
+             engines: tuple[str, ...] = ("LibreOffice", "Gnumeric")) -> Report:
     """Check a batch of files: every rule, one :class:`Report`.
 
     Args:
@@ -145,6 +146,7 @@ def validate(paths: Iterable[str | os.PathLike], *, recalc: bool = False, limits
             the V40x rules to the results.
         limits: what the reader accepts.
         progress: called with (what, done, total) as the batch advances.
+        engines: the spreadsheet engines ``recalc`` uses where installed (LibreOffice always).
 
     Returns:
         The :class:`Report` (unusable files included, with their reason).
@@ -165,7 +167,7 @@ def validate(paths: Iterable[str | os.PathLike], *, recalc: bool = False, limits
         reports.append(validate_file(path, limits=limits))
     report = Report(files=reports)
     if recalc:
-        _recalc(report, paths, progress, total)
+        _recalc(report, paths, progress, total, engines)
     if progress:
         progress("done", total, total)
     for r in report.files:
@@ -173,7 +175,7 @@ def validate(paths: Iterable[str | os.PathLike], *, recalc: bool = False, limits
     return report
 
 
-def _recalc(report: Report, paths: list[Path], progress, total: int) -> None:
+def _recalc(report: Report, paths: list[Path], progress, total: int, engines: tuple[str, ...]) -> None:
     from aop_xl.checks.recalc import recalc_findings, recalculate
     from aop_xl.workbook.plan_reader import book_identity
 
@@ -182,7 +184,7 @@ def _recalc(report: Report, paths: list[Path], progress, total: int) -> None:
     usable = [(p, r) for p, r in zip(paths, report.files) if r.error is None]
     if progress:
         progress(f"recalculating {len(usable)} file(s)", len(paths), total)
-    rec = recalculate([p for p, _ in usable])
+    rec = recalculate([p for p, _ in usable], use=engines)
     report.engines = rec.engines
     report.notes.extend(rec.problems)
     for k, (path, file_report) in enumerate(usable):
