@@ -167,7 +167,8 @@ def test_deeply_nested_files_are_refused(tmp_path, name, text):
 def test_a_lone_surrogate_in_json_is_refused(tmp_path):
     text = as_json(lambda d: d["plan"].__setitem__("company", "North\ud800wind"))
     assert "\\ud800" in text
-    build_refuses(tmp_path, "plan.json", text, "plan.company: must not contain lone surrogates", "U+D800 at character 6")
+    build_refuses(tmp_path, "plan.json", text, "plan.company: must not contain lone surrogates",
+                  "U+D800 at character 6")
 
 
 def test_a_number_of_5000_digits_is_refused(tmp_path):
@@ -222,3 +223,16 @@ def test_a_plan_beyond_the_workbook_limits_is_refused_by_build(tmp_path):
     result = aop_xl("build", "plan.toml", "-o", "out.xlsx", cwd=tmp_path)
     one_error(result, "reps: 3,012 reps, more than the 2,000 a workbook may have")
     assert files_in(tmp_path) == ["plan.toml"]
+
+
+# --- worksheet functions ---------------------------------------------------------------------------
+
+
+def test_a_worksheet_function_error_speaks_excel_not_python():
+    from aop_xl.xl.udfs import AOP_SPLIT
+
+    message = AOP_SPLIT(-100.0, [[1.0], [1.0]])
+    assert message == "#AOP! total: must be >= 0, got -100; for a decline, split the positive amount and negate it: " \
+                      "=-AOP_SPLIT(100, ...)"
+    assert "allow_negative" not in message and "=True" not in message
+    assert AOP_SPLIT(100.0, [[1.0], [1.0]]) == [[50.0], [50.0]]

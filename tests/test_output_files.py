@@ -54,7 +54,8 @@ def test_the_plan_file_is_never_the_output(plan_dir):
 
 @pytest.mark.parametrize("name", ["AOP.csv", "AOP.xlsm", "AOP.toml", "AOP", "AOP.xlsx.bak"])
 def test_a_workbook_is_written_only_to_an_xlsx_file(plan_dir, name):
-    one_error(aop_xl("build", "plan.toml", "-o", name, cwd=plan_dir), f"{name}: the workbook must have a name ending in .xlsx")
+    one_error(aop_xl("build", "plan.toml", "-o", name, cwd=plan_dir),
+              f"{name}: the workbook must have a name ending in .xlsx")
     assert files_in(plan_dir) == ["plan.toml"]
 
 
@@ -101,7 +102,8 @@ def test_a_file_in_the_way_of_the_default_folder_is_named(plan_dir):
 
 @pytest.mark.parametrize("name", ["aop_xl.zip", "aop_xl.xlsx", "aop_xl.xlam.tmp"])
 def test_the_addin_is_written_only_to_an_xlam_file(tmp_path, name):
-    one_error(aop_xl("addin", "build", "-o", name, cwd=tmp_path), f"{name}: the add-in must have a name ending in .xlam")
+    one_error(aop_xl("addin", "build", "-o", name, cwd=tmp_path),
+              f"{name}: the add-in must have a name ending in .xlam")
     assert files_in(tmp_path) == []
 
 

@@ -504,7 +504,8 @@ def _duplicate_keys(text: str) -> tuple[Any, list[str]]:
     while stack and repeated:
         path, node = stack.pop()
         if isinstance(node, dict):
-            problems += [f"{location((*path, key))}: key given twice" for key in dict.fromkeys(repeated.get(id(node), []))]
+            keys = dict.fromkeys(repeated.get(id(node), []))
+            problems += [f"{location((*path, key))}: key given twice" for key in keys]
             stack.extend(((*path, k), v) for k, v in reversed(node.items()))
         elif isinstance(node, list):
             stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(node))))
