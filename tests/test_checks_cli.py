@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from checks_helpers import SAMPLE, book
 from click.testing import CliRunner
@@ -211,3 +212,9 @@ def test_text_report_file_and_stdout_agree(tmp_path):
     out = tmp_path / "report.txt"
     result = run(broken(tmp_path), "--report", f"text:{out}")
     assert out.read_text(encoding="utf-8").strip() == result.output.strip()
+
+
+def test_docs_describe_every_rule():
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "ci.md").read_text(encoding="utf-8")
+    for rule in RULES.values():
+        assert f"| {rule.id} {rule.name} | {rule.severity} |" in docs, f"docs/ci.md: no row for {rule.label}"
