@@ -14,8 +14,9 @@ everything on two cores) and not part of CI. Usage, from the repository root::
     uv run python bench/mutation.py src/aop_xl/engine/kpi.py # one module
     uv run python bench/mutation.py --keep /tmp/mut          # keep the work tree to inspect
 
-It prints the counts, the score and every surviving mutant with its diff, and writes the
-same to ``--report`` (default ``bench/mutation-report.txt``, not committed).
+It prints the counts, the score and every surviving mutant with its diff (``--report FILE``
+writes the same to a file). Fast tests that fail on the unmutated code are left out and
+listed first: mutmut needs a green run to start from.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("targets", nargs="*", default=DEFAULT_TARGETS, help="files (globs) to mutate")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
     parser.add_argument("--max-children", type=int, default=2, help="mutants run in parallel")
-    parser.add_argument("--report", type=Path, default=ROOT / "bench" / "mutation-report.txt")
+    parser.add_argument("--report", type=Path, help="also write the report to this file")
     parser.add_argument("--rev", default="HEAD", help="the commit to test (default HEAD)")
     parser.add_argument("--worktree", action="store_true", help="test the working tree instead of a commit")
     args = parser.parse_args(argv)
@@ -135,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             return run.returncode
         head = [f"failing before mutation, left out: {len(deselect)}", *(f"  {t}" for t in deselect)]
         text = "\n".join(head) + "\n" + report(work, results(work))
-        args.report.write_text(text, encoding="utf-8")
+        if args.report:
+            args.report.write_text(text, encoding="utf-8")
         print(text)
         return 0
     finally:

@@ -309,3 +309,65 @@ def test_kpi_status_matches_the_reference():
         else:
             assert row["lag"] == pytest.approx(float(ref.lag(kpi["actual"], kpi["target"], kpi["direction"])), abs=1e-12)
             assert row["variance"] == pytest.approx(kpi["actual"] - kpi["target"])
+
+
+# ----------------------------------------------------------------------- what mutation testing found
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: lag(float("inf"), 1), "actual: must be finite numbers, got inf"),
+        (lambda: lag(1, float("nan")), "target: must be finite numbers, got nan"),
+        (lambda: lag([1, 2], [1, 1], ["higher", "up"]), "direction: must be 'higher' or 'lower', got 'up'"),
+        (lambda: rag(1, 1, red=float("nan")), "red: must be finite numbers, got nan"),
+        (lambda: rag(1, 1, amber=float("inf")), "amber: must be finite numbers, got inf"),
+        (lambda: health_score(float("nan"), 1, 0, 0), "frequency: must be finite numbers, got nan"),
+        (lambda: health_score(1, float("nan"), 0, 0), "order_value: must be finite numbers, got nan"),
+        (lambda: health_score(1, 1, float("nan"), 0), "complaint_rate: must be finite numbers, got nan"),
+        (lambda: health_score(1, 1, 0, float("nan")), "nps: must be finite numbers, got nan"),
+        (lambda: health_score([1, -2], 1, 0, 0), "frequency: must be >= 0, got -2"),
+        (lambda: health_score(1, [0, -0.5], 0, 0), "order_value: must be >= 0, got -0.5"),
+        (lambda: health_score(1, 1, [0.1, -0.01], 0), "complaint_rate: must be >= 0, got -0.01"),
+        (lambda: health_score(1, 1, 0, [0, -100.5]), "nps: must be between -100 and 100, got -100.5"),
+        (lambda: health_score(1, 1, 0, [100, 100.5]), "nps: must be between -100 and 100, got 100.5"),
+        (lambda: health_score(1, 1, 0, 0, weights=[1, 1]),
+         "weights: expected 4 weights (frequency, order_value, complaint_rate, nps), got [1, 1]"),
+        (lambda: health_score(1, 1, 0, 0, weights=[1, -1, 1, 1]), "weights: must be >= 0 and not all zero, got [1.0, -1.0, 1.0, 1.0]"),
+        (lambda: health_tier(float("nan")), "score: must be finite numbers, got nan"),
+    ],
+)
+def test_messages_name_the_argument_and_the_value(call, message):
+    with pytest.raises(PlanError) as err:
+        call()
+    assert str(err.value) == message
+
+
+def test_nps_at_its_bounds_is_accepted():
+    assert health_score(1, 1, 0, -100, weights=[0, 0, 0, 1]) == 0.0
+    assert health_score(1, 1, 0, 100, weights=[0, 0, 0, 1]) == 100.0
+
+
+def test_each_benchmark_scales_its_own_component():
+    # order value 10,000 of a 12,500 benchmark scores 80; frequency 6 of 12 scores 50.
+    assert health_score(6, 10_000, 0, 0, weights=[0, 1, 0, 0], order_value_benchmark=12_500) == pytest.approx(80)
+    assert health_score(6, 10_000, 0, 0, weights=[1, 0, 0, 0], frequency_benchmark=12) == pytest.approx(50)
+    assert health_score(1, 1, 0.05, 0, weights=[0, 0, 1, 0], complaint_ceiling=0.2) == pytest.approx(75)
+
+
+def test_scalars_give_python_scalars():
+    assert type(health_score(1.0, 0.8, 0.02, 40)) is float
+    assert type(health_tier(85)) is str
+    assert type(lag(70, 100)) is float
+
+
+def test_kpi_status_column_types():
+    data = copy.deepcopy(SAMPLE)
+    data["kpis"][0]["actual"] = 16_800_000
+    k = kpi_status(plan_from_dict(data))
+    assert {c: str(k[c].dtype) for c in ("target", "actual", "variance", "lag")} == {
+        "target": "float64", "actual": "Float64", "variance": "Float64", "lag": "Float64",
+    }  # fmt: skip
+    assert k["direction"].tolist() == [x.get("direction", "higher") for x in data["kpis"]]
+    assert k["unit"].tolist() == [x.get("unit", "number") for x in data["kpis"]]
+    assert k["metric"].tolist() == [x["metric"] for x in data["kpis"]]
