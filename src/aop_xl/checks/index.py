@@ -144,7 +144,14 @@ class FormulaIndex:
         else:
             first_sub, sub = np.zeros(1, np.int64), np.zeros(n, np.int64)
         if tables.row_pos.size:
-            values = (m[:, tables.row_pos].astype(np.int64) - 48) @ tables.weights
+            # Row numbers: each run's digits times powers of ten, a column of digits at a time.
+            digits = m[:, tables.row_pos].astype(np.int64) - 48
+            values = np.zeros((n, len(tables.run_slices)), np.int64)
+            for j, (start, end) in enumerate(tables.run_slices):
+                column = values[:, j]
+                for p in range(start, end):
+                    column *= 10
+                    column += digits[:, p]
             moved = values - rows[:, None] * tables.relative[None, :]
             keymat = np.column_stack([cols, sub, moved])
         else:
@@ -311,6 +318,30 @@ class FormulaIndex:
                 return sf.index, int(sf.rows[i]), int(sf.cols[i])
         raise IndexError(node)
 
+    def _grid(self):
+        # Each sheet's formula area as a dense table of node numbers (-1: no formula), or None
+        # when the areas together are too large (a sparse sheet spanning the grid).
+        count = len(self.wb.sheets)
+        r0 = np.zeros(count, np.int64)
+        r1 = np.full(count, -1, np.int64)
+        c0 = np.zeros(count, np.int64)
+        c1 = np.full(count, -1, np.int64)
+        for sf in self.sheets:
+            if len(sf):
+                r0[sf.index], r1[sf.index] = sf.rows.min(), sf.rows.max()
+                c0[sf.index], c1[sf.index] = sf.cols.min(), sf.cols.max()
+        width = c1 - c0 + 1
+        sizes = (r1 - r0 + 1) * width
+        if sizes.sum() > 20_000_000:
+            return None
+        base = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        table = np.full(int(sizes.sum()), -1, np.int64)
+        for sf in self.sheets:
+            if len(sf):
+                i = sf.index
+                table[base[i] + (sf.rows - r0[i]) * width[i] + (sf.cols - c0[i])] = sf.offset + np.arange(len(sf))
+        return table, base, r0, c0, r1, c1, width
+
     def cycles(self) -> list[list[int]]:
         """Formula cells on circular references: one list of global nodes per cycle."""
         if not self._chunks or not self.nodes:
@@ -328,23 +359,36 @@ class FormulaIndex:
         sorted_enc = enc[order]
         box_src, box_t, box_r1, box_r2, box_c1, box_c2 = self._boxes()
         inside = (box_c2 >= 1) & (box_c1 <= MAX_COL) & (box_r2 >= 1) & (box_r1 <= MAX_ROW)
+        n = self.nodes
+        # References to one cell, most of them: looked up in a dense grid of each sheet's
+        # formula area (when the areas are of a sensible size) instead of searched.
+        cell = inside & (box_c1 == box_c2) & (box_r1 == box_r2)
+        grid = self._grid()
+        e_src, e_dst = [], []
+        if grid is not None:
+            table, base, r0, c0, r1, c1, width = grid
+            t, r, c = box_t[cell], box_r1[cell], box_c1[cell]
+            hit = (r >= r0[t]) & (r <= r1[t]) & (c >= c0[t]) & (c <= c1[t])
+            target = table[base[t[hit]] + (r[hit] - r0[t[hit]]) * width[t[hit]] + (c[hit] - c0[t[hit]])]
+            found = target >= 0
+            e_src.append(box_src[cell][hit][found])
+            e_dst.append(target[found])
+            inside &= ~cell
         # A one-column box in a column without formulas leads nowhere: drop it before searching.
         has = np.zeros((len(self.wb.sheets), MAX_COL + 2), bool)
         for sf in self.sheets:
             has[sf.index, sf.cols] = True
         narrow_col = np.where(inside & (box_c1 == box_c2), np.clip(box_c1, 0, MAX_COL + 1), MAX_COL + 1)
-        keep = ~(inside & (box_c1 == box_c2)) | has[box_t, narrow_col]
-        keep &= inside
+        keep = inside & (~(box_c1 == box_c2) | has[box_t, narrow_col])
         box_src, box_t, box_c1, box_c2 = box_src[keep], box_t[keep], box_c1[keep], box_c2[keep]
         box_r1 = np.maximum(box_r1[keep], 0)
         box_r2 = np.minimum(box_r2[keep], MAX_ROW)
-        inside = np.ones(len(box_src), bool)
         # One-column boxes map directly; wider ones are expanded over the formula columns they cover.
-        narrow = inside & (box_c1 == box_c2)
+        narrow = box_c1 == box_c2
         parts_src = [box_src[narrow]]
         parts_r1, parts_r2 = [box_r1[narrow]], [box_r2[narrow]]
         parts_base = [(box_t[narrow] << 36) | (box_c1[narrow] << 21)]
-        wide = np.nonzero(inside & (box_c1 != box_c2))[0]
+        wide = np.nonzero(~narrow)[0]
         if len(wide):
             formula_cols = {sf.index: np.unique(sf.cols) for sf in self.sheets}
             combos = np.stack([box_t[wide], box_c1[wide], box_c2[wide]], axis=1)
@@ -364,13 +408,11 @@ class FormulaIndex:
         hi = np.searchsorted(sorted_enc, base | np.concatenate(parts_r2), "right")
         keep = hi > lo
         src, lo, hi = src[keep], lo[keep], hi[keep]
-        if not len(src):
-            return []
-        n = self.nodes
         # Positions in sorted order -> node numbers.
         single = hi - lo == 1
-        e_src = [src[single]]
-        e_dst = [order[lo[single]]]
+        e_src.append(src[single])
+        e_dst.append(order[lo[single]])
+        total = n
         if (~single).any():
             pairs = np.stack([lo[~single], hi[~single]], axis=1)
             first_pair, inv = unique_rows(pairs)
@@ -383,8 +425,8 @@ class FormulaIndex:
             e_src.append(np.repeat(n + np.arange(len(uniq)), lengths))
             e_dst.append(order[starts + offsets])
             total = n + len(uniq)
-        else:
-            total = n
+        if not sum(len(x) for x in e_src):
+            return []
         a = np.concatenate(e_src)
         b = np.concatenate(e_dst)
         graph = csr_matrix((np.ones(len(a), np.int8), (a, b)), shape=(total, total))
@@ -411,11 +453,11 @@ class FormulaIndex:
 
 @dataclass
 class _Tables:
-    # Per shape: byte positions of the non-row digits, of the row digits, and the matrix that
-    # turns row digits into row numbers (one column per row run).
+    # Per shape: byte positions of the non-row digits, of the row digits, and where each row
+    # run's digits are among the latter.
     other_pos: np.ndarray
     row_pos: np.ndarray
-    weights: np.ndarray
+    run_slices: list[tuple[int, int]]
     relative: np.ndarray
     column_of_run: dict[int, int]
 
@@ -430,15 +472,13 @@ def _tables(plan: ShapePlan) -> _Tables:
     other_pos = [p for run in plan.other_runs for p in range(*plan.runs[run])]
     row_runs = plan.row_runs
     row_pos = [p for run in row_runs for p in range(*plan.runs[run])]
-    weights = np.zeros((len(row_pos), len(row_runs)), np.int64)
-    k = 0
-    for j, run in enumerate(row_runs):
+    slices, at = [], 0
+    for run in row_runs:
         start, end = plan.runs[run]
-        for p in range(start, end):
-            weights[k, j] = 10 ** (end - 1 - p)
-            k += 1
+        slices.append((at, at + end - start))
+        at += end - start
     found = _Tables(other_pos=np.asarray(other_pos, np.int64), row_pos=np.asarray(row_pos, np.int64),
-                    weights=weights, relative=np.array([plan.run_kind[r] == 1 for r in row_runs], np.int64),
+                    run_slices=slices, relative=np.array([plan.run_kind[r] == 1 for r in row_runs], np.int64),
                     column_of_run={run: j for j, run in enumerate(row_runs)})
     if len(_TABLES) < 50_000:
         _TABLES[plan.shape] = found

@@ -249,8 +249,8 @@ class ModellingChecks:
         for key in sorted(cells, key=lambda k: (k[1], k[0], k[2])):
             rule_id, sheet_index, detail = key
             sheet = self.wb.sheets[sheet_index]
-            formula = _short(example[key])
             for r in rectangles(cells[key]):
+                formula = _short(sheet.formulas.get((r[0], r[1]), example[key]))
                 if rule_id == "M203":
                     message = f"the constant {detail} in {formula}: make it a labelled input cell"
                 elif rule_id == "M204":
