@@ -132,6 +132,9 @@ class FormulaIndex:
     def _index_group(self, sf: SheetFormulas, shape_bytes: bytes, members: list[int], raws: list[bytes]) -> None:
         plan = plan_of(shape_bytes)
         tables = _tables(plan)
+        if len(members) == 1:
+            self._index_one(sf, plan, tables, members[0], raws[members[0]])
+            return
         idx = np.asarray(members, np.int64)
         n = len(members)
         rows, cols = sf.rows[idx], sf.cols[idx]
@@ -185,6 +188,27 @@ class FormulaIndex:
                 self.whole_aggregate.append(group)
             if plan.refs or plan.names:
                 self._group_refs(sf, group, values[sel], tables)
+
+    def _index_one(self, sf: SheetFormulas, plan: ShapePlan, tables: _Tables, at: int, raw: bytes) -> None:
+        # A shape of one formula (common in small workbooks): the same as below, without numpy.
+        row, col = int(sf.rows[at]), int(sf.cols[at])
+        runs = plan.runs
+        values = [int(raw[runs[r][0]:runs[r][1]]) for r in plan.row_runs]
+        moved = tuple(v - row if rel else v for v, rel in zip(values, tables.relative.tolist()))
+        others = b"".join(raw[runs[r][0]:runs[r][1]] for r in plan.other_runs)
+        key = (_canonical(plan, col), others, moved)
+        form = self._forms.get(key)
+        if form is None:
+            form = self._forms[key] = len(self.form_text)
+            self.form_text.append((sf.index, at))
+            self.form_keys.append(key)
+        sf.form[at] = form
+        group = Group(sheet=sf.index, plan=plan, raw=raw, cells=np.array([at], np.int64))
+        self.groups.append(group)
+        if plan.whole_in_aggregate:
+            self.whole_aggregate.append(group)
+        if plan.refs or plan.names:
+            self._group_refs(sf, group, np.array([values], np.int64).reshape(1, len(values)), tables)
 
     def _target_sheets(self, sf: SheetFormulas, group: Group, span) -> list[int]:
         if span is None:
