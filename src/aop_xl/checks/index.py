@@ -25,6 +25,8 @@ import numpy as np
 from aop_xl.checks.formula import MAX_COL, MAX_ROW, ShapePlan, _TO_SHAPE, plan_of, sheet_of
 from aop_xl.checks.reader import Workbook
 
+SMALL_GROUP = 8  # shapes with at most this many formulas are indexed without numpy
+
 
 @dataclass
 class Group:
@@ -132,8 +134,8 @@ class FormulaIndex:
     def _index_group(self, sf: SheetFormulas, shape_bytes: bytes, members: list[int], raws: list[bytes]) -> None:
         plan = plan_of(shape_bytes)
         tables = _tables(plan)
-        if len(members) == 1:
-            self._index_one(sf, plan, tables, members[0], raws[members[0]])
+        if len(members) <= SMALL_GROUP:
+            self._index_small(sf, plan, tables, members, raws)
             return
         idx = np.asarray(members, np.int64)
         n = len(members)
@@ -189,26 +191,35 @@ class FormulaIndex:
             if plan.refs or plan.names:
                 self._group_refs(sf, group, values[sel], tables)
 
-    def _index_one(self, sf: SheetFormulas, plan: ShapePlan, tables: _Tables, at: int, raw: bytes) -> None:
-        # A shape of one formula (common in small workbooks): the same as below, without numpy.
-        row, col = int(sf.rows[at]), int(sf.cols[at])
+    def _index_small(self, sf: SheetFormulas, plan: ShapePlan, tables: _Tables, members: list[int],
+                     raws: list[bytes]) -> None:
+        # A shape with a few formulas (most shapes of a small workbook): as below, in Python.
         runs = plan.runs
-        values = [int(raw[runs[r][0]:runs[r][1]]) for r in plan.row_runs]
-        moved = tuple(v - row if rel else v for v, rel in zip(values, tables.relative.tolist()))
-        others = b"".join(raw[runs[r][0]:runs[r][1]] for r in plan.other_runs)
-        key = (_canonical(plan, col), others, moved)
-        form = self._forms.get(key)
-        if form is None:
-            form = self._forms[key] = len(self.form_text)
-            self.form_text.append((sf.index, at))
-            self.form_keys.append(key)
-        sf.form[at] = form
-        group = Group(sheet=sf.index, plan=plan, raw=raw, cells=np.array([at], np.int64))
-        self.groups.append(group)
-        if plan.whole_in_aggregate:
-            self.whole_aggregate.append(group)
-        if plan.refs or plan.names:
-            self._group_refs(sf, group, np.array([values], np.int64).reshape(1, len(values)), tables)
+        relative = tables.relative_flags
+        groups: dict[bytes, list[tuple[int, list[int]]]] = {}
+        for at in members:
+            raw = raws[at]
+            row = int(sf.rows[at])
+            values = [int(raw[runs[r][0]:runs[r][1]]) for r in plan.row_runs]
+            others = b"".join(raw[runs[r][0]:runs[r][1]] for r in plan.other_runs)
+            key = (_canonical(plan, int(sf.cols[at])), others,
+                   tuple(v - row if rel else v for v, rel in zip(values, relative)))
+            form = self._forms.get(key)
+            if form is None:
+                form = self._forms[key] = len(self.form_text)
+                self.form_text.append((sf.index, at))
+                self.form_keys.append(key)
+            sf.form[at] = form
+            groups.setdefault(others, []).append((at, values))
+        for items in groups.values():
+            group = Group(sheet=sf.index, plan=plan, raw=raws[items[0][0]],
+                          cells=np.array([at for at, _ in items], np.int64))
+            self.groups.append(group)
+            if plan.whole_in_aggregate:
+                self.whole_aggregate.append(group)
+            if plan.refs or plan.names:
+                values = np.array([v for _, v in items], np.int64).reshape(len(items), len(plan.row_runs))
+                self._group_refs(sf, group, values, tables)
 
     def _target_sheets(self, sf: SheetFormulas, group: Group, span) -> list[int]:
         if span is None:
@@ -483,6 +494,7 @@ class _Tables:
     row_pos: np.ndarray
     run_slices: list[tuple[int, int]]
     relative: np.ndarray
+    relative_flags: tuple[bool, ...]
     column_of_run: dict[int, int]
 
 
@@ -503,6 +515,7 @@ def _tables(plan: ShapePlan) -> _Tables:
         at += end - start
     found = _Tables(other_pos=np.asarray(other_pos, np.int64), row_pos=np.asarray(row_pos, np.int64),
                     run_slices=slices, relative=np.array([plan.run_kind[r] == 1 for r in row_runs], np.int64),
+                    relative_flags=tuple(plan.run_kind[r] == 1 for r in row_runs),
                     column_of_run={run: j for j, run in enumerate(row_runs)})
     if len(_TABLES) < 50_000:
         _TABLES[plan.shape] = found
