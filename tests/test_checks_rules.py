@@ -163,6 +163,15 @@ def test_m201_a_pasted_row_is_one_block(tmp_path):
     assert (f.range, f.cells) == ("B5:F5", 5)
 
 
+def test_m201_across_rows_of_different_digit_counts(tmp_path):
+    def fill(ws, wb):
+        for r in range(6, 15):
+            ws[f"A{r}"] = r
+            ws[f"C{r}"] = f"=A{r}*2" if r != 10 else 20
+    f = one(book(tmp_path / "digits.xlsx", fill), "M201")
+    assert f.range == "C10"
+
+
 def test_m202_formula_breaks_its_column(tmp_path):
     path = book(tmp_path / "m202.xlsx", lambda ws, wb: column(
         ws, [f"=A{i}*B{i}" for i in range(1, 5)] + ["=A5*B4"] + [f"=A{i}*B{i}" for i in range(6, 9)]))

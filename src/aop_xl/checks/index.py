@@ -17,6 +17,7 @@ formulas is expanded once), with scipy.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -165,9 +166,8 @@ class FormulaIndex:
         first, inverse = unique_rows(keymat)
         ids = np.empty(len(first), np.int64)
         for u, at in enumerate(first.tolist()):
-            key = (_canonical(plan, int(keymat[at, 0])),
-                   m[at, tables.other_pos].tobytes() if tables.other_pos.size else b"",
-                   tuple(keymat[at, 2:].tolist()))
+            key = (_canonical(plan, int(keymat[at, 0])), _split(m[at, tables.other_pos].tobytes(), tables)
+                   if tables.other_pos.size else (), tuple(keymat[at, 2:].tolist()))
             form = self._forms.get(key)
             if form is None:
                 form = self._forms[key] = len(self.form_text)
@@ -196,12 +196,12 @@ class FormulaIndex:
         # A shape with a few formulas (most shapes of a small workbook): as below, in Python.
         runs = plan.runs
         relative = tables.relative_flags
-        groups: dict[bytes, list[tuple[int, list[int]]]] = {}
+        groups: dict[tuple, list[tuple[int, list[int]]]] = {}
         for at in members:
             raw = raws[at]
             row = int(sf.rows[at])
             values = [int(raw[runs[r][0]:runs[r][1]]) for r in plan.row_runs]
-            others = b"".join(raw[runs[r][0]:runs[r][1]] for r in plan.other_runs)
+            others = tuple(raw[runs[r][0]:runs[r][1]] for r in plan.other_runs)
             key = (_canonical(plan, int(sf.cols[at])), others,
                    tuple(v - row if rel else v for v, rel in zip(values, relative)))
             form = self._forms.get(key)
@@ -493,6 +493,7 @@ class _Tables:
     other_pos: np.ndarray
     row_pos: np.ndarray
     run_slices: list[tuple[int, int]]
+    other_lengths: tuple[int, ...]
     relative: np.ndarray
     relative_flags: tuple[bool, ...]
     column_of_run: dict[int, int]
@@ -514,12 +515,21 @@ def _tables(plan: ShapePlan) -> _Tables:
         slices.append((at, at + end - start))
         at += end - start
     found = _Tables(other_pos=np.asarray(other_pos, np.int64), row_pos=np.asarray(row_pos, np.int64),
-                    run_slices=slices, relative=np.array([plan.run_kind[r] == 1 for r in row_runs], np.int64),
+                    run_slices=slices, other_lengths=tuple(plan.runs[r][1] - plan.runs[r][0] for r in plan.other_runs), relative=np.array([plan.run_kind[r] == 1 for r in row_runs], np.int64),
                     relative_flags=tuple(plan.run_kind[r] == 1 for r in row_runs),
                     column_of_run={run: j for j, run in enumerate(row_runs)})
     if len(_TABLES) < 50_000:
         _TABLES[plan.shape] = found
     return found
+
+
+def _split(others: bytes, tables: _Tables) -> tuple[bytes, ...]:
+    # The non-row digits of a formula, run by run.
+    out, pos = [], 0
+    for length in tables.other_lengths:
+        out.append(others[pos:pos + length])
+        pos += length
+    return tuple(out)
 
 
 def unique_rows(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -547,6 +557,7 @@ def _canonical(plan: ShapePlan, col: int) -> bytes:
 
 
 _CANON: dict[tuple[bytes, int], bytes] = {}
+_RUNS = re.compile(rb"\x01+")
 
 
 def _canonical_cached(shape_bytes: bytes, col: int) -> bytes:
@@ -565,7 +576,9 @@ def _canonical_cached(shape_bytes: bytes, col: int) -> bytes:
         out.append(new)
         pos = end
     out.append(shape_bytes[pos:])
-    result = b"".join(out)
+    # Digit counts are not part of a form (row 9 and row 10 copies are one formula): the
+    # digits themselves are in the rest of the key.
+    result = _RUNS.sub(b"\x01", b"".join(out))
     if len(_CANON) < 200_000:
         _CANON[key] = result
     return result

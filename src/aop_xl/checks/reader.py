@@ -486,11 +486,24 @@ class _Reader:
             sheet.formulas[key] = text
 
     def _expand_shared(self, sheet: Sheet) -> None:
+        # Shared formulas: every cell of a run gets its own text, the master's with the
+        # relative references moved. Runs down a column (how Excel and the project's builder
+        # share) only move rows: one format operation per cell from the master's pieces.
         shared = getattr(self, "_shared", {})
+        makers: dict[str, Any] = {}
+        formulas = sheet.formulas
         for r, c, si in getattr(self, "_children", []):
             master = shared.get(si)
-            if master is not None:
-                sheet.formulas[(r, c)] = shift(master[2], r - master[0], c - master[1])
+            if master is None:
+                continue
+            r0, c0, text = master
+            if c != c0:
+                formulas[(r, c)] = shift(text, r - r0, c - c0)
+                continue
+            make = makers.get(si)
+            if make is None:
+                make = makers[si] = _row_shifter(text)
+            formulas[(r, c)] = make(r - r0)
         self._shared, self._children = {}, []
 
     def _sheet_rest(self, sheet: Sheet, root: ET.Element) -> None:
@@ -568,6 +581,33 @@ class _Reader:
             sheet_data.clear()
         self._count(n)
         self._sheet_rest(sheet, root)
+
+
+def _row_shifter(text: str):
+    """A function giving ``text`` moved ``dr`` rows down (what :func:`shift` does, faster)."""
+    from aop_xl.checks.formula import plan_of, shape
+
+    if not text.isascii() or "%" in text:
+        return lambda dr: shift(text, dr, 0)
+    plan = plan_of(shape(text.encode("ascii")))
+    relative = [run for run, kind in enumerate(plan.run_kind) if kind == 1]
+    if not relative:
+        return lambda dr: text
+    pieces, values, pos = [], [], 0
+    for run in relative:
+        start, end = plan.runs[run]
+        pieces.append(text[pos:start])
+        values.append(int(text[start:end]))
+        pos = end
+    pattern = "%d".join(pieces) + "%d" + text[pos:]
+    highest = max(values)
+
+    def make(dr: int) -> str:
+        if highest + dr > MAX_ROW:
+            return shift(text, dr, 0)  # a reference moved off the grid becomes #REF!
+        return pattern % tuple(v + dr for v in values)
+
+    return make
 
 
 def _texts(el: ET.Element) -> list[str]:
