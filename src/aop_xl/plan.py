@@ -49,7 +49,7 @@ from aop_xl.plan_checks import (
     shown,
     text_problem,
 )
-from aop_xl.units import from_units, to_units
+from aop_xl.units import from_units, growth_target, to_units
 
 
 Market = Literal["core", "growth", "new"]
@@ -365,34 +365,42 @@ class Plan(_Model):
     def total_target(self) -> float:
         """The company target: given, or prior-year revenue x (1 + growth), rounded to the unit.
 
-        Without either, the sum of the regions' fixed and growth-based targets.
+        Without either, the sum of the regions' fixed and growth-based targets. A growth target
+        is the prior-year revenue in whole units of the plan x (1 + growth), rounded exactly
+        to the unit, halves away from zero (docs/engine.md).
         """
         h = self.plan
         if h.total_target is not None:
             return h.total_target
         if h.prior_year_revenue is not None:
-            return _rounded(h.prior_year_revenue * (1 + (h.growth or 0.0)), h.unit,
-                            "plan.prior_year_revenue x (1 + plan.growth)")
+            return from_units(_grown(h.prior_year_revenue, h.growth or 0.0, h.unit, "plan.prior_year_revenue"), h.unit)
         g = self.growth_defaults.market
-        total = 0.0
+        total = 0
         for i, r in enumerate(self.regions):
             if r.target is not None:
-                total += r.target
+                total += _whole(r.target, h.unit, f"regions[{i}].target")
             else:
-                total += _rounded(r.prior_year_revenue * (1 + _growth(r, g[r.market])), h.unit,
-                                  f"regions[{i}].prior_year_revenue x (1 + growth)")
-        return _rounded(total, h.unit, "plan.total_target (the sum of the regions' targets)")
+                total += _grown(r.prior_year_revenue, _growth(r, g[r.market]), h.unit,
+                                f"regions[{i}].prior_year_revenue")
+        return from_units(total, h.unit)
 
     def reps_of(self, region: str) -> list[int]:
         """Positions of the reps of a region, in plan order."""
         return [i for i, r in enumerate(self.reps) if r.region == region]
 
 
-def _rounded(amount: float, unit: float, field: str) -> float:
-    # Round half away from zero to the unit, naming the plan field in any problem.
+def _whole(amount: float, unit: float, field: str) -> int:
+    # An amount in whole units (halves away from zero), naming the plan field in any problem.
     if not math.isfinite(amount / unit):
         raise PlanError(f"{field}: {describe(amount)} is too large")
-    return from_units(to_units(amount, unit, field=field, round_half=True), unit)
+    return int(to_units(amount, unit, field=field, round_half=True))
+
+
+def _grown(prior_year_revenue: float, growth: float, unit: float, field: str) -> int:
+    # A growth target in whole units (exact; see units.growth_target).
+    if not math.isfinite(prior_year_revenue / unit):
+        raise PlanError(f"{field}: {describe(prior_year_revenue)} is too large")
+    return growth_target(prior_year_revenue, growth, unit, field)
 
 
 def _growth(member: Region | Product, default: float) -> float:

@@ -482,6 +482,50 @@ def _tiers(plan: Plan) -> list[str]:
     return problems
 
 
+def _decimals(plan: Plan) -> list[str]:
+    # Weights and rates are decimals of at most 6 places (docs/engine.md): ties are decided by
+    # the decimals the user wrote, growth and uplift are applied exactly.
+    from aop_xl.engine.exact import WEIGHT_DECIMALS, decimal_places
+
+    problems = []
+
+    def check(field: str, value: float | None, what: str) -> None:
+        if value is not None and decimal_places(value) > WEIGHT_DECIMALS:
+            problems.append(f"{field}: {value!r} has more than {WEIGHT_DECIMALS} decimal places ({what} are "
+                            "decimals: round it)")
+
+    s = plan.seasonality
+    for key in ("quarters", "months"):
+        for i, w in enumerate(getattr(s, key) or []):
+            check(f"seasonality.{key}[{i}]", w, "weights")
+    for kind, members in (("regions", plan.regions), ("products", plan.products)):
+        for i, m in enumerate(members):
+            check(f"{kind}[{i}].weight", m.weight, "weights")
+            check(f"{kind}[{i}].growth", m.growth, "rates")
+    for i, r in enumerate(plan.regions):
+        for name, w in (r.product_mix or {}).items():
+            check(f"regions[{i}].product_mix.{name}", w, "weights")
+    for i, rep in enumerate(plan.reps):
+        check(f"reps[{i}].share", rep.share, "shares")
+    check("plan.challenge_uplift", plan.plan.challenge_uplift, "rates")
+    check("plan.growth", plan.plan.growth, "rates")
+    for kind, rates in (("market", plan.growth_defaults.market), ("bcg", plan.growth_defaults.bcg)):
+        for name, rate in rates.items():
+            check(f"growth_defaults.{kind}.{name}", rate, "rates")
+    return problems
+
+
+def _exact_targets(plan: Plan) -> list[str]:
+    # The engine's own arithmetic: amounts within the size bound, weights it can keep exact.
+    from aop_xl.engine.targets import target_units
+
+    try:
+        target_units(plan)
+    except PlanError as exc:
+        return exc.problems
+    return []
+
+
 Check = Callable[["Plan"], list[str]]
 
 #: The cross-field checks, in the order their problems are reported, each with the fields it
@@ -497,6 +541,7 @@ CHECKS: tuple[tuple[tuple[str, ...], Check], ...] = (
     (("plan.unit", "regions.target"), _region_targets),
     (("regions", "products"), _weights_given),
     (("plan.challenge_uplift", "commission"), _tiers),
+    (("seasonality", "regions", "products", "reps", "plan", "growth_defaults"), _decimals),
 )
 
 #: Checks of the plan as a whole (totals, locks, weights that cannot all be zero): they need
@@ -504,6 +549,7 @@ CHECKS: tuple[tuple[tuple[str, ...], Check], ...] = (
 WHOLE_PLAN_CHECKS: tuple[tuple[tuple[str, ...], Check], ...] = (
     (("plan", "regions", "products", "reps", "seasonality", "budget", "growth_defaults"), _overflows),
     (("plan", "regions", "products", "reps", "growth_defaults"), _totals),
+    (("plan", "regions", "products", "reps", "seasonality", "growth_defaults"), _exact_targets),
 )
 
 

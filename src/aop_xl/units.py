@@ -59,10 +59,16 @@ def check_unit(unit: float) -> float:
     return float(unit)
 
 
-def check_units(n, field: str) -> None:
-    """Refuse a count of units beyond :data:`MAX_UNITS`, naming the field."""
+def check_units(n, field: str, unit: float | None = None) -> None:
+    """Refuse a count of units beyond :data:`MAX_UNITS`, naming the field (and, given the
+    unit, the largest amount)."""
     if np.any(np.abs(np.asarray(n, dtype=float)) > MAX_UNITS):
-        raise PlanError(f"{field}: more than {MAX_UNITS:,} units, the largest amount kept exact")
+        largest = f" ({MAX_UNITS * unit:,.{_decimals(unit)}f} at a unit of {unit:g})" if unit else ""
+        raise PlanError(f"{field}: more than {MAX_UNITS:,} units{largest}, the largest amount kept exact")
+
+
+def _decimals(unit: float) -> int:
+    return max(0, -int(math.floor(math.log10(unit) + 1e-9)))
 
 
 def to_units(amount, unit: float, *, field: str = "total", round_half: bool = False):
@@ -77,7 +83,7 @@ def to_units(amount, unit: float, *, field: str = "total", round_half: bool = Fa
     q = np.asarray(amount, dtype=float) / unit
     if not np.all(np.isfinite(q)):
         raise PlanError(f"{field}: must be a finite number, got {amount!r}")
-    check_units(q, field)
+    check_units(q, field, unit)
     a = np.abs(q)
     r = np.sign(q) * np.floor(a * (1 + HALF_SLACK_REL) + 0.5 + HALF_SLACK)
     if not round_half:
@@ -107,3 +113,33 @@ def from_units(units, unit: float):
 def round_to_unit(amount: float, unit: float) -> float:
     """Round an amount to the nearest whole unit, halves away from zero (like Excel ROUND)."""
     return from_units(to_units(amount, unit, round_half=True), unit)
+
+
+#: Rates (growth, challenge uplift) are decimals of at most 6 places.
+RATE_SCALE = 10**6
+
+
+def grow_units(units, rate: float):
+    """``units x (1 + rate)`` rounded to a whole unit, halves away from zero, exactly.
+
+    ``rate`` is a decimal of at most 6 places (a growth rate, the challenge uplift): with
+    ``U = (1 + rate) x 10^6`` and ``|units| = a x 10^6 + b``, the result is
+    ``a x U + floor((b x U + 500000) / 10^6)``, every product below 2^48.
+
+    Examples:
+        >>> grow_units([10, 1_000_000, -10], 0.15).tolist()
+        [12, 1150000, -12]
+        >>> int(grow_units(150 * 10**12, 0.05))
+        157500000000000
+    """
+    units = np.asarray(units, dtype=np.int64)
+    factor = round((1 + rate) * RATE_SCALE)
+    a, b = np.divmod(np.abs(units), RATE_SCALE)
+    return np.sign(units) * (a * factor + (b * factor + RATE_SCALE // 2) // RATE_SCALE)
+
+
+def growth_target(prior_year_revenue: float, growth: float, unit: float, field: str = "prior_year_revenue") -> int:
+    """A growth target in whole units: prior-year revenue in whole units (halves away from
+    zero) x (1 + growth), rounded exactly (:func:`grow_units`)."""
+    base = to_units(prior_year_revenue, unit, round_half=True, field=field)
+    return int(grow_units(base, growth))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from aop_xl.errors import PlanError
-from aop_xl.units import MAX_UNITS, check_units
+from aop_xl.units import MAX_UNITS, RATE_SCALE, check_units, grow_units  # noqa: F401  (re-exported)
 
 #: A weight has at most this many decimal places.
 WEIGHT_DECIMALS = 6
@@ -21,6 +21,22 @@ WEIGHT_DECIMALS = 6
 WEIGHT_SUM_REDUCE = 2**31
 #: Whole-number weights of one split may never add up to more than this (before reduction).
 WEIGHT_SUM_MAX = 2**48
+
+
+def decimal_places(w: float) -> int:
+    """Decimal places of a number as written: the fewest d with round(w, d) == w (99 beyond 15).
+
+    Examples:
+        >>> decimal_places(30), decimal_places(1.2), decimal_places(0.125), decimal_places(0.1 + 0.2)
+        (0, 1, 3, 17)
+    """
+    w = float(w)
+    if not np.isfinite(w):
+        return 99
+    for d in range(18):
+        if round(w, d) == w:
+            return d
+    return 99
 
 
 def _label(names: Sequence[str] | None, field: str, i: int) -> str:
@@ -307,25 +323,3 @@ def share_deviation(cells: np.ndarray, totals: np.ndarray, col_weights: np.ndarr
     exact = np.asarray(totals, dtype=float)[:, :, None] * (s / big_w[:, None])[:, None, :]
     return float(np.abs(cells - exact).max(initial=0.0))
 
-
-#: Rates (growth, challenge uplift) are decimals of at most this many places.
-RATE_SCALE = 10**6
-
-
-def grow_units(units, rate: float) -> np.ndarray:
-    """``units x (1 + rate)`` rounded to a whole unit, halves away from zero, exactly.
-
-    ``rate`` is a decimal of at most 6 places (a growth rate, the challenge uplift): with
-    ``U = (1 + rate) x 10^6`` and ``|units| = a x 10^6 + b``, the result is
-    ``a x U + floor((b x U + 500000) / 10^6)``, every product below 2^48.
-
-    Examples:
-        >>> grow_units([10, 1_000_000, -10], 0.15).tolist()
-        [12, 1150000, -12]
-        >>> int(grow_units(150 * 10**12, 0.05))
-        157500000000000
-    """
-    units = np.asarray(units, dtype=np.int64)
-    factor = round((1 + rate) * RATE_SCALE)
-    a, b = np.divmod(np.abs(units), RATE_SCALE)
-    return np.sign(units) * (a * factor + (b * factor + RATE_SCALE // 2) // RATE_SCALE)

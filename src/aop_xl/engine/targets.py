@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 
 from aop_xl.engine.calendar import fiscal_month_names, quarter_of
-from aop_xl.engine.exact import apportion, grow_units, integer_weights, running_rounding, share_deviation
+from aop_xl.engine.exact import apportion, integer_weights, running_rounding, share_deviation
 from aop_xl.engine.split import split_units
 from aop_xl.errors import PlanError
 from aop_xl.plan import Plan
-from aop_xl.units import check_units, from_units, to_units
+from aop_xl.units import check_units, from_units, grow_units, growth_target, to_units
 
 @dataclass(frozen=True)
 class TargetUnits:
@@ -49,32 +49,13 @@ class TargetUnits:
         return self.region_products.sum(axis=0)
 
 
-def growth_target(prior_year_revenue: float, growth: float, unit: float, field: str) -> int:
-    """A growth target in whole units: prior-year revenue in whole units (halves away from
-    zero) x (1 + growth), rounded exactly (:func:`~aop_xl.engine.exact.grow_units`)."""
-    base = to_units(prior_year_revenue, unit, round_half=True, field=field)
-    return int(grow_units(base, growth))
-
-
 def total_units(plan: Plan) -> tuple[int, int]:
     """The company target in whole units, and its sign (+1, or -1 for a planned decline).
 
     Given, or the growth target of the plan's prior-year revenue, or the sum of the regions'
-    fixed and growth targets (docs/plan-format.md).
+    fixed and growth targets (docs/plan-format.md), as :meth:`Plan.total_target` says.
     """
-    h = plan.plan
-    if h.total_target is not None:
-        n = to_units(h.total_target, h.unit, field="plan.total_target")
-    elif h.prior_year_revenue is not None:
-        n = growth_target(h.prior_year_revenue, h.growth or 0.0, h.unit, "plan.prior_year_revenue")
-    else:
-        values, derived = member_weights(plan, "regions")
-        n = 0
-        for i, r in enumerate(plan.regions):
-            if r.target is not None:
-                n += to_units(r.target, h.unit, field=f"regions[{i}].target")
-            elif derived[i]:
-                n += int(values[i])
+    n = to_units(plan.total_target(), plan.plan.unit, field="plan.total_target")
     check_units(n, "plan.total_target")
     return n, (-1 if n < 0 else 1)
 
