@@ -1,10 +1,14 @@
-"""The standard workbook recalculated by LibreOffice agrees with the engine, cell for cell.
+"""The standard workbook recalculated by two spreadsheet engines agrees with the engine, cell for cell.
 
 All workbooks of this module (the sample plan, the blank template empty and filled in by the
-test, generated plans, a plan of hostile names) go through ONE soffice run; then every formula
-cell with an engine counterpart is compared with the engine (exact to the unit for targets and
-quotas, 1e-9 relative for money and rates), every cell of every sheet is scanned for errors,
-and every check cell must show 0. Each test lists all its mismatches at once.
+test, generated plans, a plan of hostile names) go through ONE soffice run and through
+Gnumeric (``ssconvert --recalc``); then, in each engine's copy, every formula cell with an
+engine counterpart is compared with the engine (exact to the unit for targets and quotas,
+1e-9 relative for money and rates), every cell of every sheet is scanned for errors, and
+every check cell must show 0. Each test lists all its mismatches at once.
+
+LibreOffice runs with its defaults (threaded calculation of formula groups on), as users run
+it: the workbook's column order is chosen so that LibreOffice's threads compute it right.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from openpyxl import load_workbook
 from plans import random_plan_dict
 from tests_helpers import sample_dict
 
-from aop_xl import load_plan
+from aop_xl import engines, load_plan
 from aop_xl.engine.quota import annual_quotas
 from aop_xl.errors import PlanError
 from aop_xl.plan import Plan, plan_from_dict
@@ -181,10 +185,17 @@ def build_with_sales(plan: Plan, sales: dict, path: Path) -> Path:
     return write_atomic(path, workbook_bytes(workbook_for(plan, sales=sales)))
 
 
-def fill_blank(path: Path, plan: Plan, sales: dict) -> None:
-    """Type a plan's inputs into the blank template's input cells (as a planner would)."""
+def fill_blank(target, plan: Plan, sales: dict) -> None:
+    """Type a plan's inputs into the blank template's input cells (as a planner would).
+
+    Args:
+        target: the blank template's path (loaded and saved with openpyxl), or the openpyxl
+            workbook of a blank template being built (filled in place).
+        plan: the plan whose inputs are typed.
+        sales: annual sales by rep name.
+    """
     lay = Layout(BLANK_CAPACITY)
-    wb = load_workbook(path)
+    wb = load_workbook(target) if isinstance(target, (str, Path)) else target
     ws = wb[ASSUMPTIONS]
     for key, value in param_values(plan).items():
         ws[lay.params.cell("value", PARAM_KEYS.index(key))] = value
@@ -215,7 +226,15 @@ def fill_blank(path: Path, plan: Plan, sales: dict) -> None:
     st = wb[lay.statement.sheet]
     for i, rep in enumerate(plan.reps):
         st[lay.statement.cell("sales", i)] = sales[rep.name]
-    wb.save(path)
+    if isinstance(target, (str, Path)):
+        wb.save(target)
+
+
+def filled_blank(plan: Plan, sales: dict, path: Path) -> Path:
+    """The blank template with a plan's inputs typed in, written to ``path``."""
+    wb = workbook_for(None)
+    fill_blank(wb, plan, sales)
+    return write_atomic(path, workbook_bytes(wb))
 
 
 @pytest.fixture(scope="module")
@@ -234,10 +253,8 @@ def recalculated(tmp_path_factory):
 
     add("blank", None, Layout(BLANK_CAPACITY), None, build_workbook(None, src / "blank.xlsx", blank=True))
     for name, plan in (("blank_sample", sample), ("blank_generated", blank_case_plan())):
-        path = build_workbook(None, src / f"{name}.xlsx", blank=True)
         sales = sales_for(plan, 2)
-        fill_blank(path, plan, sales)
-        add(name, plan, Layout(BLANK_CAPACITY), sales, path)
+        add(name, plan, Layout(BLANK_CAPACITY), sales, filled_blank(plan, sales, src / f"{name}.xlsx"))
 
     hostile = hostile_plan()
     sales = sales_for(hostile, 3)
@@ -254,9 +271,13 @@ def recalculated(tmp_path_factory):
         path = build_with_sales(plan, sales, src / f"generated_{seed:02d}.xlsx")
         add(f"generated_{seed:02d}", plan, Layout(capacity_for(plan)), sales, path)
 
-    out = recalc([c["path"] for c in cases.values()], tmp_path_factory.mktemp("recalculated"))
+    paths = [c["path"] for c in cases.values()]
+    out = recalc(paths, tmp_path_factory.mktemp("recalculated"))
+    if engines.gnumeric() is None:
+        pytest.fail(engines.GNUMERIC_HINT + " (the workbook must agree with two spreadsheet engines)")
+    gnumeric = engines.gnumeric_recalc(paths, tmp_path_factory.mktemp("gnumeric"))
     for case in cases.values():
-        case["recalculated"] = out[case["path"]]
+        case["recalculated"] = {"libreoffice": out[case["path"]], "gnumeric": gnumeric[case["path"]]}
     return cases
 
 
@@ -264,10 +285,11 @@ CASES = ["sample", "blank", "blank_sample", "blank_generated", "hostile", "halve
 CASES += [f"generated_{s:02d}" for s in range(GENERATED)]
 
 
+@pytest.mark.parametrize("engine", ["libreoffice", "gnumeric"])
 @pytest.mark.parametrize("name", CASES)
-def test_recalculated_workbook_matches_engine(recalculated, name):
+def test_recalculated_workbook_matches_engine(recalculated, name, engine):
     case = recalculated[name]
-    wb = Recalculated(case["recalculated"])
+    wb = Recalculated(case["recalculated"][engine])
     problems = [f"error value: {e}" for e in wb.errors()]
     problems += [f"check not 0: {c}" for c in nonzero_checks(wb, case["layout"])]
     if case["plan"] is not None:
@@ -303,8 +325,8 @@ def test_hostile_text_stays_text(recalculated):
     assert 't="s"' in xml or 't="inlineStr"' in xml, xml
     assert "<f>" not in xml, xml
     # LibreOffice reads them back as the same text, and formulas that show them show text.
-    wb = load_workbook(case["recalculated"])
-    values = load_workbook(case["recalculated"], data_only=True)
+    wb = load_workbook(case["recalculated"]["libreoffice"])
+    values = load_workbook(case["recalculated"]["libreoffice"], data_only=True)
     problems = []
     for i, region in enumerate(plan.regions):
         got = wb[ASSUMPTIONS][lay.regions.cell("name", i)]

@@ -26,6 +26,7 @@ from aop_xl.errors import PlanError, WorkbookError
 from aop_xl.limits import workbook_limit_problems
 from aop_xl.plan import Plan
 from aop_xl.workbook.layout import ASSUMPTIONS, BLANK_CAPACITY, HIDDEN_SHEETS, SHEETS, TEMPLATE_ID, Layout, capacity_for
+from aop_xl.workbook.shared_formulas import share_formulas
 from aop_xl.workbook.sheets import Context, assumptions, budget, commission, cover, kpi, meta, quotas, summary, targets
 from aop_xl.workbook.styles import Styles, unit_decimals
 
@@ -109,7 +110,10 @@ def workbook_bytes(wb: Workbook) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, src.read(info.filename))
+            data = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = share_formulas(data.decode("utf-8")).encode("utf-8")
+            dst.writestr(fixed, data)
     return out.getvalue()
 
 

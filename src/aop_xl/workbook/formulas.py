@@ -1,24 +1,32 @@
 """Formula text for the standard workbook: the engine's rules, spelled in plain Excel.
 
-Every split in the workbook repeats :mod:`aop_xl.engine.split` cell for cell, in helper
-columns: the exact share ``n * (w / sum(w))`` in whole units, its floor with the 1e-9 slack,
-the remainder rounded to 9 decimals (-1 for a zero weight), and the rank of the remainder
-among the group's members (larger first, ties to the earlier member); a member gets one
-more unit when its rank is below the units left over. Functions are limited to those Excel
-2016 and LibreOffice 7.4 both evaluate; nothing volatile, no dynamic arrays, no IF inside
-array expressions (Excel 2016 would need Ctrl+Shift+Enter).
+Every split repeats the engine's integer arithmetic (docs/engine.md, "Exact shares") cell for
+cell: whole numbers below 2^48, which Excel, LibreOffice and Gnumeric add, subtract, multiply
+and compare exactly. A product of two counts that could pass 2^48 is never formed whole: the
+float quotient of ``x y / z`` is within a unit of the true floor, and the remainder
+``x y - q z`` is computed exactly from 16-bit (or 24-bit) parts of each factor, every partial
+product below 2^48; one correction step then makes floor and remainder exact.
+
+Functions are limited to those Excel 2016, LibreOffice 7.4 and Gnumeric evaluate alike;
+nothing volatile, no dynamic arrays, no IF inside array expressions and no function applied
+to a range inside SUMPRODUCT (Gnumeric needs array entry for that): comparisons and
+arithmetic only. ``IF(ISNUMBER(x),x,0)`` stands for ``N(x)``, which Gnumeric refuses on a
+blank cell.
 """
 
 from __future__ import annotations
 
 from aop_xl.units import HALF_SLACK, HALF_SLACK_REL
 
-FLOOR_SLACK = 1e-9
-REMAINDER_DECIMALS = 9
-
 #: Stands for "no upper bound" in the tier arithmetic (a floor no sales reach).
 BIG = "1E+300"
 _PAIRWISE_BLOCK = 128  # numpy's pairwise-summation block size
+#: Bases of the parts a factor is cut into: 2^16 for factors below 2^32, 2^24 below 2^48.
+B16, B24 = "65536", "16777216"
+#: Whole-number weights of one split above this are reduced by a power of ten (engine.exact).
+REDUCE = "2147483648"
+#: Rates (growth, uplift) are decimals of at most 6 places.
+RATE = "1000000"
 
 
 def num(x: float) -> str:
@@ -29,47 +37,112 @@ def num(x: float) -> str:
     return text.upper()
 
 
-SLACK = num(FLOOR_SLACK)
 HALF = num(HALF_SLACK)
 HALF_REL = num(HALF_SLACK_REL)
-DEC = str(REMAINDER_DECIMALS)
 
 
-def floor_units(share: str) -> str:
-    """The first allotment: ``INT(share + 1e-9)``."""
-    return f"INT({share}+{SLACK})"
+def n_(x: str) -> str:
+    """A number cell, blank or text as 0 (``N(x)``, spelled so Gnumeric accepts a blank)."""
+    return f"IF(ISNUMBER({x}),{x},0)"
 
 
-def remainder(share: str, positive: str) -> str:
-    """The remainder that ranks a member; ``-1`` when ``positive`` (its weight > 0) is false."""
-    return f"IF({positive},ROUND({share}-INT({share}+{SLACK}),{DEC}),-1)"
+def pick(rng: str, count: int, pos: str, across: bool = False) -> str:
+    """``INDEX(rng, pos)`` of a one-column range of ``count`` cells (``across``: a one-row
+    range, ``INDEX(rng, 1, pos)``, which Gnumeric needs spelled out).
 
-
-def rank(rems: str, upto: str, rem: str) -> str:
-    """0-based rank of ``rem`` among ``rems``: larger first, ties to the earlier member.
-
-    Args:
-        rems: the group's remainder range.
-        upto: the range from the group's first remainder to this member's (inclusive).
-        rem: this member's remainder cell.
+    A range of one cell is that cell: Gnumeric's INDEX fails on a single-cell range.
     """
-    return f"(SUMPRODUCT(--({rems}>{rem}))+SUMPRODUCT(--({upto}={rem}))-1)"
+    if count == 1:
+        return rng.split(":")[0]
+    return f"INDEX({rng},1,{pos})" if across else f"INDEX({rng},{pos})"
 
 
-def group_rank(groups: str, group: str, rems: str, groups_upto: str, rems_upto: str, rem: str) -> str:
+def floor_div(n: str, d: str) -> str:
+    """``floor(n / d)`` of whole numbers 0 <= n < 2^48, d >= 1, exactly.
+
+    INT of the float quotient may be a unit off (LibreOffice rounds to 15 digits first);
+    the remainder ``n - d q``, exact in whole numbers, says which way.
+    """
+    q = f"INT({n}/{d})"
+    r = f"({n}-{d}*{q})"
+    return f"({q}+({r}>={d})-({r}<0))"
+
+
+def hi(x: str, base: str = B16) -> str:
+    """The high part of a factor: ``INT(x / base)`` (a unit off is harmless: lo makes up)."""
+    return f"INT({x}/{base})"
+
+
+def lo(x: str, base: str = B16) -> str:
+    """The low part: ``x - base * hi(x)``."""
+    return f"({x}-{base}*INT({x}/{base}))"
+
+
+def product_remainder(x1: str, x0: str, y1: str, y0: str, z1: str, z0: str, qhat: str, base: str = B16) -> str:
+    """``x y - qhat z`` exactly, from the parts of x, y and z (x = x1 base + x0 ...).
+
+    ``qhat`` (an expression) is the estimated quotient; the result is the raw remainder,
+    between -z and 2z when the estimate is within a unit.
+    """
+    h1 = f"INT({qhat}/{base})"
+    h0 = f"({qhat}-{base}*{h1})"
+    a = f"({x1}*{y1}-{h1}*{z1})"
+    b = f"({x1}*{y0}+{x0}*{y1}-{h1}*{z0}-{h0}*{z1})"
+    c = f"({x0}*{y0}-{h0}*{z0})"
+    return f"(({a}*{base}+{b})*{base}+{c})"
+
+
+def correction(raw: str, z: str) -> str:
+    """+1, 0 or -1: how far the estimated quotient is from the floor, given the raw remainder.
+
+    A divisor of 0 (no weights) counts as 1, so that nothing is corrected into existence.
+    """
+    return f"(({raw}>=MAX({z},1))-({raw}<0))"
+
+
+def fixed(raw: str, z: str) -> str:
+    """The exact remainder (0 <= r < z) from the raw one."""
+    return f"({raw}-MAX({z},1)*{correction(raw, z)})"
+
+
+def decimals(x: str) -> str:
+    """Decimal places of a typed weight: the fewest d (0 to 6) with ROUND(x, d) = x, else 7."""
+    expr = "7"
+    for d in reversed(range(7)):
+        expr = f"IF(ROUND({x},{d})={x},{d},{expr})"
+    return expr
+
+
+def reduction(total: str) -> str:
+    """The power of ten k that brings whole-number weights adding up to ``total`` within 2^31."""
+    return "+".join(f"({total}>{REDUCE}{'0' * t})" for t in range(7))
+
+
+def reduced(x: str, k: str) -> str:
+    """A whole-number weight divided by 10^k, halves up (k = 0 leaves it)."""
+    return f"IF({k}=0,{x},{floor_div(f'({x}+5*10^({k}-1))', f'10^{k}')})"
+
+
+def grow(units: str, rate: str) -> str:
+    """``units x (1 + rate)`` rounded to a whole unit, halves away from zero, exactly
+    (engine.exact.grow_units): ``|units| = a 10^6 + b``, ``a U + floor((b U + 500000) / 10^6)``."""
+    u = f"ABS({units})"
+    factor = f"ROUND((1+{rate})*{RATE},0)"
+    a = floor_div(u, RATE)
+    b = f"({u}-{RATE}*{a})"
+    return f"SIGN({units})*({a}*{factor}+{floor_div(f'({b}*{factor}+500000)', RATE)})"
+
+
+def rank(rng: str, upto: str, value: str) -> str:
+    """0-based position of ``value`` among ``rng`` ordered largest first, ties to the earlier
+    member; ``upto`` runs from the first member to this one (inclusive)."""
+    return f"(SUMPRODUCT(--({rng}>{value}))+SUMPRODUCT(--({upto}={value}))-1)"
+
+
+def group_rank(groups: str, group: str, rng: str, groups_upto: str, upto: str, value: str) -> str:
     """:func:`rank` among the members whose group cell equals ``group`` (reps of a region)."""
-    return (f"(SUMPRODUCT(({groups}={group})*({rems}>{rem}))"
-            f"+SUMPRODUCT(({groups_upto}={group})*({rems_upto}={rem}))-1)")
-
-
-def allot(share: str, rank_expr: str, left: str) -> str:
-    """Whole units of a member: floor, plus one when its rank is below the units left."""
-    return f"{floor_units(share)}+({rank_expr}<{left})"
-
-
-def left_over(total: str, shares: str) -> str:
-    """Units left after the floors: ``total - SUMPRODUCT(INT(shares + 1e-9))``."""
-    return f"{total}-SUMPRODUCT(INT({shares}+{SLACK}))"
+    return (f"(SUMPRODUCT(({groups}={group})*({rng}>{value}))"
+            f"+SUMPRODUCT(({groups_upto}={group})*({upto}={value}))-1)")
 
 
 def exact_floor(y: str) -> str:

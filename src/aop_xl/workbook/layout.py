@@ -31,9 +31,43 @@ HIDDEN_SHEETS = (META,)
 
 MONTHS = tuple(f"m{m:02d}" for m in range(1, 13))
 QUARTERS = ("q1", "q2", "q3", "q4")
-MONTH_REMS = tuple(f"r{m:02d}" for m in range(1, 13))
+#: The helper grids of a table filled by running-total rounding (docs/engine.md), one
+#: column per month each: raw remainder, what the row still has coming, room, priority key,
+#: and the row's units of the month.
+GRIDS = ("rr", "f", "room", "key", "u")
+
+
+def grid_keys(prefix: str = "") -> tuple[str, ...]:
+    """Column keys of the running-total grids of a month table: ``rr_m01`` ... ``key_m12``."""
+    return tuple(f"{prefix}{g}_{m}" for m in MONTHS for g in GRIDS)
+
+
+def month_keys(prefix: str) -> tuple[str, ...]:
+    """One helper column per month: ``prefix_m01`` ... ``prefix_m12``."""
+    return tuple(f"{prefix}_{m}" for m in MONTHS)
+
 BCG_CLASSES = ("star", "cash_cow", "question_mark", "dog")
 MARKETS = ("core", "growth", "new")
+
+#: Seasonality helper rows under the Targets company row (month columns | quarter columns).
+SEASON_ROW_LABELS = (
+    ("e", "Month weight (as typed) | quarter weight"),
+    ("d", "Decimal places | quarter weight, high part"),
+    ("x", "Whole-number weight | quarter weight, low part"),
+    ("w", "Weight used | quarter: raw remainder"),
+    ("C", "Running weight | quarter: floor"),
+    ("C1", "Running weight, high part | quarter: remainder"),
+    ("C0", "Running weight, low part | quarter target"),
+    ("w1", "Weight, high part | quarter target / weight"),
+    ("w0", "Weight, low part | rest"),
+    ("mrr", "Month: raw remainder | rest, high part"),
+    ("mq", "Month: floor | rest, low part"),
+    ("mrho", "Month: remainder"),
+    ("M", "Company month (units)"),
+    ("k", "Units to place (region x month)"),
+    ("rp", "Regions with room"),
+)
+SEASON_ROWS = tuple(k for k, _ in SEASON_ROW_LABELS)
 
 #: Rows of the plan-settings block on Assumptions: (key, label).
 PARAMS = (
@@ -260,36 +294,57 @@ class Layout:
         self.mix = Table(ASSUMPTIONS, 6, r, {"region": 41, **{f"p{j}": 42 + j for j in range(p)}},
                          "Product mix by region (blank row: the products' weights)")
 
-        # -- Targets: company rows, then regions, products, BCG classes and the cube, stacked.
+        # -- Targets: company rows and the seasonality helpers, then regions, products, BCG
+        #    classes, the cube, and the global region x product grid, stacked.
         t = TARGETS
-        self.scalars = Table(t, 6, 1, _cols(_HELPER, "unit", "mul", "div", "sign", "total_units", "n", "lock_sum",
-                                            "rest", "free_w", "w_div", "left", "month_wsum", "month_wdiv",
-                                            "has_months", "start"), "Scalars")
+        self.scalars = Table(t, 6, 1, _cols(_HELPER, "unit", "mul", "div", "sign", "total_units", "n", "start",
+                                            "has_months", "lock_sum", "rest",
+                                            "mD", "mS", "mk", "mW", "mW1", "mW0", "mA", "mB", "mB1", "mB0",
+                                            "rD", "rS", "rk", "rW", "rW1", "rW0", "rA", "rB", "rB1", "rB0", "rLeft",
+                                            "pD", "pS", "pk", "pW", "pW1", "pW0", "gN", "gN1", "gN0", "gA", "gB",
+                                            "gB1", "gB0", "gLeft"), "Scalars")
         self.company = Table(t, 6, 1, dict(_CUBE_COLS), "Company")
-        self.month_weight_row = 7
-        self.month_share_row = 8
-        top = 12
-        self.region_targets = Table(t, top, r, {**_CUBE_COLS, **_cols(_HELPER, "weight", "locked", "lock_units",
-                                    "free_weight", "share", "rem", "units", "has_mix", "mix_wsum", "mix_wdiv",
-                                    "mix_left", "py_units")}, "Regions")
+        #: Seasonality helper rows under the company row: month-level values in the month
+        #: columns, quarter-level ones in the quarter columns (see sheets/targets.py).
+        self.season_rows = {key: 7 + i for i, key in enumerate(SEASON_ROWS)}
+        top = 7 + len(SEASON_ROWS) + 4
+        self.region_targets = Table(t, top, r, {**_CUBE_COLS, **_cols(
+            _HELPER, "e", "der", "locked", "lock_units", "pyu", "d", "x", "w", "rr", "q", "rho", "units",
+            "al", "be", "be1", "be0", *grid_keys(),
+            "has_mix", "xD", "xS", "xk", "xW", "xW1", "xW0", "xA", "xB", "xB1", "xB0", "xLeft",
+            *month_keys("ck"), *month_keys("crp"))}, "Regions")
         top += r + 4
-        self.product_targets = Table(t, top, p, {**_CUBE_COLS, **_cols(_HELPER, "weight")}, "Products")
+        self.product_targets = Table(t, top, p, {**_CUBE_COLS, **_cols(
+            _HELPER, "e", "der", "pyu", "d", "x", "w", "rr", "q", "rho", "u", "cu", "cu1", "cu0", "gk", "grp")},
+            "Products")
         top += p + 4
         self.class_targets = Table(t, top, len(BCG_CLASSES), dict(_CUBE_COLS), "Product classes (BCG)")
         top += len(BCG_CLASSES) + 4
-        self.cube = Table(t, top, r * p, {**_CUBE_COLS, **_cols(_HELPER, "share", "rem", "units", "month_left",
-                                                               *MONTH_REMS)}, "Region x product x month")
+        self.cube = Table(t, top, r * p, {**_CUBE_COLS, **_cols(
+            _HELPER, "me", "md", "mx", "mw", "mrr", "mq", "mrho", "mval", "t", "al", "be", "be1", "be0",
+            *grid_keys())}, "Region x product x month")
+        top += r * p + 4
+        self.grid = Table(t, top, r, {"name": 1, **_cols(_HELPER, "t", "t1", "t0", *[f"{g}_{j}" for j in range(p)
+                                                                               for g in GRIDS])},
+                          "Region x product (regions on the products' weights): running-total rounding")
 
-        # -- Quotas: base block, challenge block, the regions' reconciliation.
+        # -- Quotas: the regions' block (with the per-region helpers every rep row reads), then
+        #    the base and challenge blocks.
         q = QUOTAS
-        self.base_quotas = Table(q, 6, n, {**_CUBE_COLS, **_cols(_HELPER, "reg_units", "share_eff", "share_sum",
-                                 "share", "rem", "units", "month_left", *MONTH_REMS)}, "Base quotas")
-        top = 6 + n + 4
-        self.challenge_quotas = Table(q, top, n, {**_CUBE_COLS, **_cols(_HELPER, "units", "month_left",
-                                                                       *MONTH_REMS)}, "Challenge quotas")
+        self.quota_regions = Table(q, 6, r, {**_cols(1, "name", "reps", "target", "base_sum", "challenge_sum"),
+                                             "check": 20, **_cols(
+            _HELPER, "units", "D", "S", "k", "W", "W1", "W0", "A", "B", "B1", "B0", "left",
+            "ch", "chA", "chB", "chB1", "chB0",
+            *[f"cq{x}_{qq}" for x in ("rr", "q", "rho", "val", "a", "b", "b1", "b0") for qq in QUARTERS],
+            *[f"cm{x}_{m}" for x in ("rr", "q", "rho", "val") for m in MONTHS])},
+                                   "Regions: reps' base quotas add up to the region")
+        top = 6 + r + 4
+        self.base_quotas = Table(q, top, n, {**_CUBE_COLS, **_cols(
+            _HELPER, "ri", "ru", "e", "d", "x", "w", "rr", "q", "rho", "units", "al", "be", "be1", "be0",
+            *grid_keys())}, "Base quotas")
         top += n + 4
-        self.quota_regions = Table(q, top, r, {**_cols(1, "name", "reps", "target", "base_sum", "challenge_sum"),
-                                               "check": 20}, "Regions: reps' base quotas add up to the region")
+        self.challenge_quotas = Table(q, top, n, {**_CUBE_COLS, **_cols(
+            _HELPER, "ri", "units", "al", "be", "be1", "be0", *grid_keys())}, "Challenge quotas")
 
         # -- Commission: tier grid, statement, YTD base at target, commission at target.
         self.tier_grid = Grid(COMMISSION, 3, k, {"label": 5, "floor": 6, "basis": 7, "rate": 8, "used": 9,
@@ -321,8 +376,8 @@ class Layout:
         self.returns = Table(b, top, len(RETURN_KEYS), _cols(1, "label", "value"), "Return of the sales plan")
         top += len(RETURN_KEYS) + 3
         self.budget_regions = Table(b, top, r, {**_cols(1, "region", "revenue", "gross_profit", "item_cost",
-                                                        "commission", "cost", "roi"), **_cols(_HELPER, "comm_weight",
-                                                        "share", "rem", "units")}, "Return by region")
+                                                        "commission", "cost", "roi"), **_cols(_HELPER, "cw", "x",
+                                                        "rr", "q", "rho", "units", "top")}, "Return by region")
         top += r + 6
         self.reallocation = Table(b, top, 1, {**_cols(1, "from_region", "from_roi", "to_region", "to_roi",
                                                       "amount"), **_cols(_HELPER, "defined", "low", "high", "units")},

@@ -10,6 +10,8 @@ ratios are empty cells.
 from __future__ import annotations
 
 from aop_xl.engine.budget import COMMISSION_LINE
+from openpyxl.utils import get_column_letter
+
 from aop_xl.workbook import formulas as fx
 from aop_xl.workbook.layout import BUDGET, MONTHS, RETURN_KEYS, RETURN_LABELS, TARGETS
 from aop_xl.workbook.sheets import (
@@ -59,7 +61,7 @@ def _items(ctx: Context, w) -> None:
         c = {k: it.cell(k, i) for k in it.columns}
         for key in ("item", "category", "kind", "region"):
             w.formula(r, it.col(key), fx.text_ref(a.rel(key, i)), "calc_text")
-        w.formula(r, it.col("amount"), f'IF({c["item"]}="",0,N({a.rel("amount", i)}))', "calc_amount")
+        w.formula(r, it.col("amount"), f'IF({c["item"]}="",0,{fx.n_(a.rel("amount", i))})', "calc_amount")
         start = a.rel("start_month", i)
         w.formula(r, it.col("start"), f"IF(ISNUMBER({start}),{start},1)", "helper")
         months = a.rel("months", i)
@@ -154,18 +156,28 @@ def _regions(ctx: Context, w) -> None:
     block_title(w, br)
     headers(w, br, {"region": "Region", "revenue": "Revenue", "gross_profit": "Gross profit", "item_cost":
                     "Items", "commission": "Commission at target", "cost": "Cost", "roi": "ROI"})
-    headers(w, br, {"comm_weight": "Commission weight", "share": "Exact share", "rem": "Remainder",
-                    "units": "Units"}, "helper_header")
+    headers(w, br, {"cw": "Commission at target (units)", "x": "Weight used", "rr": "Raw remainder", "q": "Floor",
+                    "rho": "Remainder", "units": "Units", "top": "Position if highest ROI"}, "helper_header")
     n = lay.capacity.budget
     regions = f"${it.letter('region')}${it.first_row}:${it.letter('region')}${it.row(n - 1)}"
     costs = f"${it.letter('cost')}${it.first_row}:${it.letter('cost')}${it.row(n - 1)}"
     margins = lay.products.range("gross_margin")
     total_units = f"${it.letter(MONTHS[-1])}${lay.payout_rows['paid_units']}"
     total_row = lay.total_row(br)
-    wsum = f"${br.letter('comm_weight')}${total_row}"
-    rems = br.range("rem", qualified=False)
-    shares = br.range("share", qualified=False)
-    first_rem = br.cell("rem", 0, col_abs=True, row_abs=True)
+    # The split's scalars on the total row's helper cells: S, k, W (+ parts), n / W, n mod W (+ parts), left.
+    s = {k: f"${get_column_letter(br.col('cw') + j)}${total_row + 1}" for j, k in
+         enumerate(("S", "k", "W", "W1", "W0", "A", "B", "B1", "B0", "left"))}
+    for j, (k, text) in enumerate((("S", "Weights"), ("k", "Reduced by 10^"), ("W", "Weight W"), ("W1", "high"),
+                                   ("W0", "low"), ("A", "Units / W"), ("B", "Units mod W"), ("B1", "high"),
+                                   ("B0", "low"), ("left", "Units left"))):
+        w.label(total_row, br.col("cw") + j, text, "helper_header")
+    rng = {k: br.range(k, qualified=False) for k in ("cw", "x", "q", "rho")}
+    scalars = {"S": f"SUM({rng['cw']})", "k": fx.reduction(s["S"]), "W": f"SUM({rng['x']})", "W1": fx.hi(s["W"]),
+               "W0": fx.lo(s["W"]), "A": fx.floor_div(total_units, f"MAX({s['W']},1)"),
+               "B": f"{total_units}-MAX({s['W']},1)*{s['A']}", "B1": fx.hi(s["B"]), "B0": fx.lo(s["B"]),
+               "left": f"{total_units}-SUM({rng['q']})"}
+    for j, k in enumerate(s):
+        w.formula(total_row + 1, br.col("cw") + j, scalars[k], "helper")
     for i in range(br.rows):
         r = br.row(i)
         c = {k: br.cell(k, i) for k in br.columns}
@@ -176,24 +188,27 @@ def _regions(ctx: Context, w) -> None:
         w.formula(r, br.col("gross_profit"), f"SUMPRODUCT({cells},{margins})", "calc_amount")
         w.formula(r, br.col("item_cost"), f'IF({c["region"]}="",0,SUMPRODUCT(({regions}={c["region"]})*{costs}))',
                   "calc_amount")
-        w.formula(r, br.col("comm_weight"), f'IF({c["region"]}="",0,SUMPRODUCT(({at.range("region")}='
-                  f'{c["region"]})*{at.range("year")}))', "helper")
-        w.formula(r, br.col("share"), f"IF({wsum}>0,{total_units}*({c['comm_weight']}/{wsum}),0)", "helper")
-        w.formula(r, br.col("rem"), fx.remainder(c["share"], f"{c['comm_weight']}>0"), "helper")
-        rank = fx.rank(rems, f"{first_rem}:{c['rem']}", c["rem"])
-        w.formula(r, br.col("units"), fx.allot(c["share"], rank, f"({fx.left_over(total_units, shares)})"),
-                  "helper")
+        # The weight: the region's commission at target in whole units (a derived weight).
+        at_sum = f'SUMPRODUCT(({at.range("region")}={c["region"]})*{at.range("year")})'
+        w.formula(r, br.col("cw"), f'IF({c["region"]}="",0,{fx.round_half(f"{at_sum}/{ctx.unit}")})', "helper")
+        w.formula(r, br.col("x"), fx.reduced(c["cw"], s["k"]), "helper")
+        qhat = f"INT({s['B']}*{c['x']}/MAX({s['W']},1))"
+        w.formula(r, br.col("rr"), fx.product_remainder(s["B1"], s["B0"], fx.hi(c["x"]), fx.lo(c["x"]), s["W1"],
+                                                        s["W0"], qhat), "helper")
+        w.formula(r, br.col("q"), f"{s['A']}*{c['x']}+{qhat}+{fx.correction(c['rr'], s['W'])}", "helper")
+        w.formula(r, br.col("rho"), fx.fixed(c["rr"], s["W"]), "helper")
+        rank = fx.rank(rng["rho"], f"{br.cell('rho', 0, col_abs=True, row_abs=True)}:{c['rho']}", c["rho"])
+        w.formula(r, br.col("units"), f"{c['q']}+({rank}<{s['left']})", "helper")
         w.formula(r, br.col("commission"), ctx.amount(c["units"], False), "calc_amount")
         w.formula(r, br.col("cost"), f"{c['item_cost']}+{c['commission']}", "calc_amount")
         w.formula(r, br.col("roi"), f'IF({c["cost"]}<>0,({c["gross_profit"]}-{c["cost"]})/{c["cost"]},"")',
                   "calc_percent")
+        rois = br.range("roi", qualified=False)
+        w.formula(r, br.col("top"), f'IF(ISNUMBER({c["roi"]}),IF({c["roi"]}=MAX({rois}),{i + 1},0),0)', "helper")
     w.label(total_row, 1, "Total", "total_label")
     for key in ("revenue", "gross_profit", "item_cost", "commission", "cost"):
         col = br.letter(key)
         w.formula(total_row, br.col(key), f"SUM({col}{br.first_row}:{col}{br.last_row})", "total_amount")
-    weights = [br.cell("comm_weight", i, col_abs=True, row_abs=True) for i in range(br.rows)]
-    w.formula(total_row, br.col("comm_weight"), fx.exact_sum(weights, br.range("comm_weight", qualified=False)),
-              "helper")
     # Checks: the regions' commission adds up to the commission line, their revenue to the total.
     w.label(total_row + 1, 1, "Check: commission by region - line")
     w.formula(total_row + 1, br.col("commission"), ctx.check(f"{br.letter('commission')}{total_row}",
@@ -215,18 +230,20 @@ def _reallocation(ctx: Context, w) -> None:
     r = ra.row(0)
     c = {k: ra.cell(k, 0) for k in ra.columns}
     roi, names = br.range("roi", qualified=False), br.range("region", qualified=False)
-    idx = f"(ROW({roi})-ROW({br.cell('roi', 0, col_abs=True, row_abs=True)})+1)"
     share = lay.param("reallocation_share")
     item_cost = br.range("item_cost", qualified=False)
     w.formula(r, ra.col("defined"), f"COUNT({roi})", "helper")
     w.formula(r, ra.col("low"), f"IF({c['defined']}>=2,MATCH(MIN({roi}),{roi},0),0)", "helper")
-    w.formula(r, ra.col("high"), f"IF({c['defined']}>=2,SUMPRODUCT(MAX(({roi}=MAX({roi}))*{idx})),0)", "helper")
+    # The last of the regions with the highest ROI, as the engine's stable ranking gives it.
+    w.formula(r, ra.col("high"), f"IF({c['defined']}>=2,MAX({br.range('top', qualified=False)}),0)", "helper")
     low = c["low"]
-    units = fx.round_half(f"N({share})*INDEX({item_cost},{low})/{ctx.unit}")
+    R = br.rows
+    units = fx.round_half(f"{fx.n_(share)}*{fx.pick(item_cost, R, low)}/{ctx.unit}")
     w.formula(r, ra.col("units"), f"IF({low}>0,{units},0)", "helper")
-    valid = f"AND({c['low']}>0,{c['units']}>0,INDEX({roi},MAX({c['low']},1))<INDEX({roi},MAX({c['high']},1)))"
-    w.formula(r, ra.col("from_region"), f'IF({valid},INDEX({names},{c["low"]}),"")', "calc_text")
-    w.formula(r, ra.col("from_roi"), f'IF({valid},INDEX({roi},{c["low"]}),"")', "calc_percent")
-    w.formula(r, ra.col("to_region"), f'IF({valid},INDEX({names},{c["high"]}),"")', "calc_text")
-    w.formula(r, ra.col("to_roi"), f'IF({valid},INDEX({roi},{c["high"]}),"")', "calc_percent")
+    low_, high_ = f"MAX({c['low']},1)", f"MAX({c['high']},1)"
+    valid = f"AND({c['low']}>0,{c['units']}>0,{fx.pick(roi, R, low_)}<{fx.pick(roi, R, high_)})"
+    w.formula(r, ra.col("from_region"), f'IF({valid},{fx.pick(names, R, low_)},"")', "calc_text")
+    w.formula(r, ra.col("from_roi"), f'IF({valid},{fx.pick(roi, R, low_)},"")', "calc_percent")
+    w.formula(r, ra.col("to_region"), f'IF({valid},{fx.pick(names, R, high_)},"")', "calc_text")
+    w.formula(r, ra.col("to_roi"), f'IF({valid},{fx.pick(roi, R, high_)},"")', "calc_percent")
     w.formula(r, ra.col("amount"), f'IF({valid},{ctx.amount(c["units"], False)},"")', "calc_amount")

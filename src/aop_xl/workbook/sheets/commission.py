@@ -61,8 +61,8 @@ def _tiers(ctx: Context, w) -> None:
         w.label(g.rows["label"], col, f"Band {k + 1}", "header")
         w.formula(g.rows["floor"], col, fx.text_ref(a.ref("floor", k)), "calc_number")
         w.formula(g.rows["basis"], col, f'IF({floor}="","",IF({floor}="base",1,IF({floor}="challenge",'
-                  f'1+N({uplift}),{floor})))', "calc_number")
-        w.formula(g.rows["rate"], col, f"IF({used}=1,N({a.ref('rate', k)}),0)", "calc_rate")
+                  f'1+{fx.n_(uplift)},{floor})))', "calc_number")
+        w.formula(g.rows["rate"], col, f"IF({used}=1,{fx.n_(a.ref('rate', k))},0)", "calc_rate")
         w.formula(g.rows["used"], col, f'IF({floor}="",0,1)', "calc_integer")
     w.label(g.rows["needs_base"], 1, "Needs a base quota", "label")
     w.formula(g.rows["needs_base"], g.col(0), _needs_base(ctx), "calc_integer")
@@ -74,8 +74,8 @@ def _needs_base(ctx: Context) -> str:
     g = lay.tier_grid
     basis, min_att = lay.param("floor_basis"), lay.param("min_attainment")
     base_floor = "+".join(f'({g.cell("floor", k)}="base")' for k in range(g.bands))
-    numeric = "+".join(f'AND(ISNUMBER({g.cell("floor", k)}),N({g.cell("floor", k)})>0)' for k in range(g.bands))
-    return f'IF(OR({base_floor}>0,AND({basis}<>"absolute",{numeric}>0),N({min_att})>0),1,0)'
+    numeric = "+".join(f'AND(ISNUMBER({g.cell("floor", k)}),{fx.n_(g.cell("floor", k))}>0)' for k in range(g.bands))
+    return f'IF(OR({base_floor}>0,AND({basis}<>"absolute",{numeric}>0),{fx.n_(min_att)}>0),1,0)'
 
 
 def needs_base_cell(ctx: Context) -> str:
@@ -84,14 +84,20 @@ def needs_base_cell(ctx: Context) -> str:
     return g.cell("needs_base", 0)
 
 
+#: Amounts compared with tier floors are rounded to this many decimals first (see floor_formula).
+COMPARE_DECIMALS = 9
+
+
 def floor_formula(ctx: Context, k: int, base: str, chal: str) -> str:
     """Floor amount of band ``k`` for a rep with quotas ``base`` and ``chal`` (1E+300 if unused)."""
     lay = ctx.layout
     g = lay.tier_grid
     f = g.cell("floor", k)
     basis = lay.param("floor_basis")
-    return (f'IF({g.cell("used", k)}=0,{fx.BIG},IF({f}="base",{base},IF({f}="challenge",{chal},'
-            f'IF({basis}="absolute",{f},ROUND({f}*{base},{FLOOR_DECIMALS})))))')
+    # Floors and sales are compared rounded to 9 decimals: Gnumeric reads a typed 9321.88 as
+    # a double but computes 932188 / 100 in higher precision, so the two would differ.
+    return (f'IF({g.cell("used", k)}=0,{fx.BIG},ROUND(IF({f}="base",{base},IF({f}="challenge",{chal},'
+            f'IF({basis}="absolute",{f},ROUND({f}*{base},{FLOOR_DECIMALS})))),{COMPARE_DECIMALS}))')
 
 
 def _capped(ctx: Context, expr: str) -> str:
@@ -101,7 +107,7 @@ def _capped(ctx: Context, expr: str) -> str:
 
 def _eligible(ctx: Context, sales: str, base: str) -> str:
     m = ctx.layout.param("min_attainment")
-    return (f"IF(N({m})<=0,1,IF({base}>0,IF(ROUND({sales}/{base},{ATTAINMENT_DECIMALS})>=N({m}),1,0),"
+    return (f"IF({fx.n_(m)}<=0,1,IF({base}>0,IF(ROUND({sales}/{base},{ATTAINMENT_DECIMALS})>={fx.n_(m)},1,0),"
             f"IF({sales}>0,1,0)))")
 
 
@@ -133,8 +139,8 @@ def _statement(ctx: Context, w) -> None:
         w.value(r, st.col("sales"), ctx.sales.get(rep), "input_amount")
         w.formula(r, st.col("base"), bq.rel("year", i), "calc_amount")
         w.formula(r, st.col("challenge"), cq.rel("year", i), "calc_amount")
-        sales = f"N({c['sales']})"
-        w.formula(r, st.col("sales0"), f"MAX({sales},0)", "helper")
+        sales = f"{fx.n_(c['sales'])}"
+        w.formula(r, st.col("sales0"), f"ROUND(MAX({sales},0),{COMPARE_DECIMALS})", "helper")
         for k in range(K):
             w.formula(r, st.col(f"floor_{k + 1}"), floor_formula(ctx, k, f"${c['base']}", f"${c['challenge']}"),
                       "helper")
@@ -154,7 +160,7 @@ def _statement(ctx: Context, w) -> None:
                       "calc_amount")
         floors = f"{st.letter('floor_1')}{r}:{st.letter(f'floor_{K}')}{r}"
         w.formula(r, st.col("band"), f"SUMPRODUCT(--({floors}<={c['sales0']}))", "calc_integer")
-        retro = _capped(ctx, f"INDEX({rates},1,MAX({c['band']},1))*{c['sales0']}")
+        retro = _capped(ctx, f"{fx.pick(rates, K, 'MAX(' + c['band'] + ',1)', across=True)}*{c['sales0']}")
         w.formula(r, st.col("retro_raw"), f"IF({c['eligible']}=1,{retro},0)", "helper")
         w.formula(r, st.col("marginal"), ctx.amount(f"{st.letter(f'cum_{K}')}{r}", False), "calc_amount")
         w.formula(r, st.col("retroactive"), ctx.amount(fx.round_half(f"{c['retro_raw']}/{unit}"), False),
@@ -188,7 +194,7 @@ def commission_of(ctx: Context, sales: str, base: str, i: int) -> str:
     rates = g.range("rate")
     low = f"(({sales}<={U})*{sales}+({sales}>{U})*{U})"
     marginal = f"SUMPRODUCT({rates},({low}-{F})*({low}>{F}))"
-    retro = f"INDEX({rates},1,MAX(SUMPRODUCT(--({F}<={sales})),1))*{sales}"
+    retro = f"{fx.pick(rates, K, f'MAX(SUMPRODUCT(--({F}<={sales})),1)', across=True)}*{sales}"
     mode = lay.param("commission_mode")
     return (f'IF({_eligible(ctx, sales, base)}=1,IF({mode}="retroactive",{_capped(ctx, retro)},'
             f'{_capped(ctx, marginal)}),0)')
@@ -212,7 +218,8 @@ def _at_target(ctx: Context, w) -> None:
             w.formula(row, table.col("region"), bq.rel("label", i), "calc_text")
         for key in MONTHS:
             ytd = f"SUM({QUOTAS}!${m0}${bq.row(i)}:{bq.letter(key)}${bq.row(i)})"
-            w.formula(r, yb.col(key), f"ROUND({ytd}/{unit},0)*{ctx.mul}/{ctx.div}", "calc_amount")
+            w.formula(r, yb.col(key), f"ROUND(ROUND({ytd}/{unit},0)*{ctx.mul}/{ctx.div},{COMPARE_DECIMALS})",
+                      "calc_amount")
             sales = f"{yb.letter(key)}{r}"
             w.formula(ra, at.col(key), f"IF({base}>0,{commission_of(ctx, sales, base, i)},0)", "calc_amount")
         w.formula(r, yb.col("year"), f"{yb.letter(MONTHS[-1])}{r}", "calc_amount")

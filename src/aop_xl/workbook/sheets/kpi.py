@@ -39,7 +39,7 @@ def build(ctx: Context) -> None:
         w.formula(r, t.col("unit"), fx.text_ref(a.rel("unit", i)), "calc_text")
         w.formula(r, t.col("direction"), f'IF({c["metric"]}="","",IF({a.rel("direction", i)}="lower","lower",'
                   f'"higher"))', "calc_text")
-        w.formula(r, t.col("target"), f'IF({c["metric"]}="","",N({a.rel("target", i)}))', "calc_number")
+        w.formula(r, t.col("target"), f'IF({c["metric"]}="","",{fx.n_(a.rel("target", i))})', "calc_number")
         actual = None
         if plan is not None and i < len(plan.kpis):
             actual = plan.kpis[i].actual
