@@ -7,16 +7,25 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from checks_helpers import SAMPLE, book
 from click.testing import CliRunner
 
+from aop_xl import load_plan
 from aop_xl.checks.formats import schema
 from aop_xl.checks.rules import RULES
 from aop_xl.cli import main
+from aop_xl.workbook.build import build_workbook
 
 
 def run(*args):
     return CliRunner().invoke(main, ["validate", *map(str, args)])
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    """The sample plan's workbook as the library builds it now (clean by construction)."""
+    return build_workbook(load_plan(), tmp_path_factory.mktemp("clean") / "AOP_2027.xlsx")
 
 
 def broken(tmp_path, name="broken.xlsx", typed=500):
@@ -29,8 +38,8 @@ def broken(tmp_path, name="broken.xlsx", typed=500):
     return book(tmp_path / name, fill)
 
 
-def test_clean_workbook_exits_0():
-    result = run(SAMPLE)
+def test_clean_workbook_exits_0(clean):
+    result = run(clean)
     assert result.exit_code == 0, result.output
     assert result.output.strip().endswith("1 file checked: 0 errors, 0 warnings, 0 notes")
 
@@ -143,10 +152,10 @@ def conforms(value, rule, defs, path="$") -> list[str]:
     return out
 
 
-def test_json_follows_its_documented_schema(tmp_path):
+def test_json_follows_its_documented_schema(tmp_path, clean):
     csv = tmp_path / "x.xlsx"
     csv.write_text("a,b\n", encoding="utf-8")
-    result = run(broken(tmp_path), SAMPLE, csv, "--format", "json")
+    result = run(broken(tmp_path), clean, csv, "--format", "json")
     assert result.exit_code == 2
     doc = json.loads(result.stdout)
     s = schema()

@@ -89,6 +89,17 @@ def test_c105_formula_changed(tmp_path):
     assert "=1+1" in f.message and "where the template has" in f.message
 
 
+def test_constants_of_the_template_are_its_own_but_a_typed_one_is_not(tmp_path):
+    # M203 leaves the template's own formulas alone (their constants are the library's
+    # arithmetic) and flags a constant a user typed into one.
+    def change(wb, lay):
+        wb[TARGETS][lay.cube.cell("m04", 2)] = f"={lay.cube.cell('m03', 2)}*1.07"
+    path = aop_book(tmp_path, change)
+    f = one(path, "M203")
+    assert (f.sheet, f.range) == (TARGETS, Layout(capacity_for(load_plan())).cube.cell("m04", 2))
+    assert findings(path, "C105")
+
+
 def test_c106_formula_overwritten_by_a_number(tmp_path):
     def change(wb, lay):
         for key in ("m01", "m02", "m03"):

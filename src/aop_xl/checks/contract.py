@@ -240,6 +240,8 @@ class ContractChecks:
         self.wb, self.file = wb, file
         self.plan = None  # the plan read from the inputs, when it is valid
         self.identity = None
+        #: sheet -> formula cells that are the template's own formula (after :meth:`run`)
+        self.template_formulas: dict[str, set[tuple[int, int]]] = {}
 
     def finding(self, rule_id: str, message: str, sheet: str | None = None, where: str | None = None,
                 cells: int = 1) -> Finding:
@@ -342,6 +344,11 @@ class ContractChecks:
             overwritten: dict[tuple[int, int], str] = {}
             outside: dict[tuple[int, int], str] = {}
             have = sheet.formulas
+            if have == want:
+                self.template_formulas[name] = set(want)
+            else:
+                self.template_formulas[name] = {k for k, text in want.items()
+                                                if have.get(k) is not None and same_formula(have[k], text)}
             for key, text in (want.items() if have != want else ()):
                 found = have.get(key)
                 if found is None:

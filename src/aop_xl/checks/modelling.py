@@ -90,8 +90,12 @@ class ModellingChecks:
         file: the file name findings carry.
     """
 
-    def __init__(self, wb: Workbook, index: FormulaIndex, file: str):
+    def __init__(self, wb: Workbook, index: FormulaIndex, file: str,
+                 template_formulas: dict[str, set[tuple[int, int]]] | None = None):
         self.wb, self.ix, self.file = wb, index, file
+        # An AOP workbook's formulas that are its template's own: their constants are the
+        # library's arithmetic (reviewed in its source), not assumptions typed by a user.
+        self.template_formulas = template_formulas or {}
 
     def finding(self, rule_id: str, message: str, sheet: str | None = None, r: tuple | None = None) -> Finding:
         if r is None:
@@ -242,9 +246,12 @@ class ModellingChecks:
                 continue
             sf = self.ix.sheets[group.sheet]
             members = list(zip(sf.rows[group.cells].tolist(), sf.cols[group.cells].tolist()))
+            ours = self.template_formulas.get(self.wb.sheets[group.sheet].name, ())
             for rule_id, detail in dict.fromkeys(checks):
                 key = (rule_id, group.sheet, detail)
-                cells.setdefault(key, set()).update(members)
+                chosen = [m for m in members if m not in ours] if rule_id == "M203" and ours else members
+                if chosen:
+                    cells.setdefault(key, set()).update(chosen)
                 example.setdefault(key, group.raw.decode("utf-8", "replace"))
         for key in sorted(cells, key=lambda k: (k[1], k[0], k[2])):
             rule_id, sheet_index, detail = key
