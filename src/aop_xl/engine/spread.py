@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
+from scipy.sparse.csgraph import maximum_flow
 
 from aop_xl.errors import PlanError
 from aop_xl.units import check_unit, from_units, to_units
@@ -94,18 +95,71 @@ def round_controlled(fl: np.ndarray, frac: np.ndarray, rows: np.ndarray, cols: n
             sparse.csr_matrix((np.ones(k), (c_idx, np.arange(k))), shape=(n, k)),
         ]
     )
-    # Fractions equal to 12 decimals are ties; a tiny preference for earlier cells decides them.
+    # Fractions equal to 12 decimals are ties.
     gain = np.round(frac.reshape(-1)[cells], TIE_DECIMALS)
-    cost = -gain + 10.0 ** -(TIE_DECIMALS + 2) * np.arange(k) / max(k, 1)
-    res = linprog(cost, A_eq=a, b_eq=np.concatenate([need_r, need_c]), bounds=(0, 1), method="highs")
+    b_eq = np.concatenate([need_r, need_c])
+    res = linprog(-gain, A_eq=a, b_eq=b_eq, bounds=(0, 1), method="highs")
     if res.status != 0:
         raise PlanError("margins: cannot be met by rounding the fitted matrix")
+    chosen = _earliest_optimum(res, -gain, r_idx, c_idx, need_r, need_c)
     extra = np.zeros(fl.size, dtype=np.int64)
-    extra[cells] = np.rint(res.x).astype(np.int64)
+    extra[cells[chosen]] = 1
     out = fl + extra.reshape(fl.shape)
     if (out.sum(axis=1) != rows).any() or (out.sum(axis=0) != cols).any():
         raise PlanError("margins: cannot be met by rounding the fitted matrix")
     return out
+
+
+def _earliest_optimum(res, cost, r_idx, c_idx, need_r, need_c) -> np.ndarray:
+    """Among the optimal roundings, the one that rounds up the earliest cells (row by row).
+
+    The duals of the optimum say which cells every optimum rounds up (negative reduced
+    cost), which none does (positive), and which are free (zero): equal fractions. The free
+    ones are taken in order, each kept when the margins can still be met (a maximum flow).
+    """
+    duals = res.eqlin.marginals
+    m = need_r.size
+    reduced = cost - duals[r_idx] - duals[m + c_idx]
+    x = np.rint(res.x).astype(bool)
+    tol = 1e-9
+    forced = reduced < -tol
+    free = np.abs(reduced) <= tol
+    # Cells the solver set against their reduced cost's sign count as free (numerical noise).
+    free |= (x & (reduced > tol)) | (~x & (reduced < -tol))
+    forced &= ~free
+    chosen = forced.copy()
+    rows_left = need_r - np.bincount(r_idx[forced], minlength=m)
+    cols_left = need_c - np.bincount(c_idx[forced], minlength=need_c.size)
+    undecided = free.copy()
+    for e in np.flatnonzero(free):
+        undecided[e] = False
+        i, j = r_idx[e], c_idx[e]
+        if rows_left[i] > 0 and cols_left[j] > 0:
+            rows_left[i] -= 1
+            cols_left[j] -= 1
+            if _completes(rows_left, cols_left, r_idx[undecided], c_idx[undecided]):
+                chosen[e] = True
+                continue
+            rows_left[i] += 1
+            cols_left[j] += 1
+    return chosen
+
+
+def _completes(rows_left, cols_left, r_idx, c_idx) -> bool:
+    # Can the cells (r_idx, c_idx), each at most once, meet the remaining needs? A maximum flow
+    # source -> rows -> cells -> columns -> sink.
+    total = int(rows_left.sum())
+    if total != int(cols_left.sum()):
+        return False
+    if total == 0:
+        return True
+    m, n = rows_left.size, cols_left.size
+    src, sink = 0, m + n + 1
+    tails = np.concatenate([np.zeros(m, int), 1 + r_idx, 1 + m + np.arange(n)])
+    heads = np.concatenate([1 + np.arange(m), 1 + m + c_idx, np.full(n, sink)])
+    caps = np.concatenate([rows_left, np.ones(r_idx.size, int), cols_left]).astype(np.int32)
+    graph = sparse.csr_matrix((caps, (tails, heads)), shape=(m + n + 2, m + n + 2))
+    return int(maximum_flow(graph, src, sink).flow_value) == total
 
 
 def spread_units(rows: np.ndarray, cols: np.ndarray, seed: np.ndarray | None = None) -> np.ndarray:
