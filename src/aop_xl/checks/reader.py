@@ -28,10 +28,13 @@ from aop_xl.workbook.book import XlError
 _REL_TYPES = {"worksheet": "worksheet", "chartsheet": "chartsheet", "dialogsheet": "dialogsheet",
               "xlMacrosheet": "macrosheet", "xlIntlMacrosheet": "macrosheet"}
 # A cell as Excel, LibreOffice and openpyxl write it: <c r="B7" s="3" t="s"><f>..</f><v>..</v></c>,
-# with anything less usual (other attributes, inline strings, shared formulas) in groups 7-8.
+# a shared formula's first cell (<f t="shared" ref=".." si="..">..</f>) or one of its others
+# (<f t="shared" si=".."/>); anything less usual (other attributes, inline strings) in groups
+# 11-12.
 _CELL_RE = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
-    rb'(?:/>|>(?:<f>([^<]*)</f>)?(?:<v>([^<]*)</v>|<v ?/>)?</c>'
+    rb'(?:/>|>(?:<f>([^<]*)</f>|<f t="shared" ref="([A-Z0-9:$]{1,40})" si="([0-9]{1,9})">([^<]*)</f>'
+    rb'|<f t="shared" si="([0-9]{1,9})" ?/>)?(?:<v>([^<]*)</v>|<v ?/>)?</c>'
     rb'|([^>]*?)(?:/>|>((?:[^<]++|<(?!/?c[\s>/]))*+)</c>))')
 _ATTR_RE = re.compile(rb'([\w:]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 _F_RE = re.compile(rb"<f(?:\s([^>]*?))?(?:/>|>([^<]*)</f>)")
@@ -384,12 +387,18 @@ class _Reader:
         cols = _COLS
         keys, texts = [], []
         n = 0
-        for letters, digits, s, t, f, v, attrs, body in _CELL_RE.findall(data):
+        children = self._children
+        for letters, digits, s, t, f, ref, master, text, child, v, attrs, body in _CELL_RE.findall(data):
             col = cols.get(letters)
             key = (int(digits), col if col is not None else _col(letters))
             n += 1
-            if s and not f:  # the style of a constant (quote prefix, locking); formulas' are not needed
+            if s and not (f or master or child):  # a constant's style (quote prefix, locking)
                 styles[key] = int(s)
+            if child:
+                children.append((key[0], key[1], child.decode()))
+            elif master:
+                attrs_of = {"t": "shared", "ref": ref.decode(), "si": master.decode()}
+                self._formula(sheet, key, attrs_of, unescape(text))
             if attrs or body:
                 if attrs:
                     a = _attrs(attrs)
