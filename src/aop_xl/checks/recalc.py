@@ -104,7 +104,9 @@ def recalc_findings(file: str, path: Path, original: Workbook, rec: Recalculated
             for r in range(r1, r2 + 1):
                 for c in range(c1, c2 + 1):
                     value = sheet.values.get((r, c))
-                    if value not in (None, 0, 0.0) and not isinstance(value, XlError):
+                    # Numbers only: an error is V403's, and text where a check should be means
+                    # the layout is not this one (the contract rules say so).
+                    if isinstance(value, float) and not isinstance(value, bool) and value != 0:
                         bad[(r, c)] = value
             for r in rectangles(bad):
                 value = bad[(r[0], r[1])]
