@@ -8,6 +8,7 @@ re-checks what is validated here. The format is documented in ``docs/plan-format
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import json
 import math
@@ -130,6 +131,33 @@ class Header(_Model):
     def _goal_text(cls, goals: list[str]) -> list[str]:
         return [_check_name(g) for g in goals]
 
+    def period_of(self, year: int, month: int) -> int:
+        """The fiscal period (1..12) of a calendar month; below 1 before the fiscal year, above
+        12 after it. Fiscal year ``year`` begins in month ``fiscal_year_start`` of calendar year
+        ``year`` (docs/plan-format.md).
+
+        Examples:
+            >>> h = Header(company="X", year=2027, fiscal_year_start=4)
+            >>> h.period_of(2027, 4), h.period_of(2028, 3), h.period_of(2027, 3)
+            (1, 12, 0)
+        """
+        return (year * 12 + month - 1) - (self.year * 12 + self.fiscal_year_start - 1) + 1
+
+    def month_period(self, month: str) -> int:
+        """:meth:`period_of` of a ``"YYYY-MM"`` month."""
+        y, m = month.split("-")
+        return self.period_of(int(y), int(m))
+
+    def period_month(self, period: int) -> str:
+        """The calendar month (``"YYYY-MM"``) of fiscal period ``period`` (any integer).
+
+        Examples:
+            >>> Header(company="X", year=2027, fiscal_year_start=4).period_month(10)
+            '2028-01'
+        """
+        n = self.year * 12 + self.fiscal_year_start - 1 + period - 1
+        return f"{n // 12:04d}-{n % 12 + 1:02d}"
+
 
 class Seasonality(_Model):
     """Relative weights per quarter (4) or per month (12) of the fiscal year."""
@@ -197,12 +225,59 @@ class Product(_Model):
     _names = field_validator("name")(_check_name)
 
 
+_MONTH_TEXT = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+
+
+def _month(value: Any) -> Any:
+    # A calendar month, kept as "YYYY-MM": a TOML date (2027-04-01) or the text "2027-04" or
+    # "2027-04-15" (JSON has no dates). Quotas are monthly, so a date stands for its month.
+    expected = 'must be a month such as "2027-04" (or a date such as 2027-04-01)'
+    if isinstance(value, _dt.datetime) or isinstance(value, _dt.time):
+        raise ValueError(f"{expected}, got {describe(value)}")
+    if isinstance(value, _dt.date):
+        return f"{value.year:04d}-{value.month:02d}"
+    if not isinstance(value, str):
+        raise ValueError(f"{expected}, got {describe(value)}")
+    m = _MONTH_TEXT.match(value)
+    if m is None:
+        raise ValueError(f"{expected}, got {shown(value)}")
+    year, month, day = int(m.group(1)), int(m.group(2)), m.group(3)
+    try:
+        _dt.date(year, month, int(day) if day else 1)
+    except ValueError:
+        raise ValueError(f"{expected}, got {shown(value)} (no such {'date' if day else 'month'})") from None
+    return f"{year:04d}-{month:02d}"
+
+
+#: A calendar month of an in-year change ("2027-04"); see :func:`_month`.
+Month = Annotated[str, BeforeValidator(_month)]
+
+
+class Move(_Model):
+    """A rep's move to another region, from the first day of ``month``."""
+
+    month: Month
+    region: str
+
+    _names = field_validator("region")(_check_name)
+
+
 class Rep(_Model):
-    """A sales rep (or team) and its relative share of its region's target."""
+    """A sales rep (or team) and its relative share of its region's target.
+
+    In-year changes (docs/engine.md, "The year in motion"): ``start`` and ``end`` are the first
+    and last months the rep covers (default: the whole year); ``moves`` change its region from
+    a month on; ``draw`` is a guaranteed minimum commission per month covered, advanced and
+    recovered from later commission.
+    """
 
     name: str
     region: str
     share: float = Field(default=1.0, ge=0)
+    start: Month | None = None
+    end: Month | None = None
+    moves: list[Move] = Field(default_factory=list, max_length=11)
+    draw: float | None = Field(default=None, ge=0)
 
     _names = field_validator("name", "region")(_check_name)
 

@@ -339,6 +339,51 @@ def _rep_regions(plan: Plan) -> list[str]:
             for i, rep in enumerate(plan.reps) if rep.region not in regions]
 
 
+def _rep_changes(plan: Plan) -> list[str]:
+    # In-year changes (start, end, moves, draw) against the fiscal year and the regions. A
+    # month is compared as a fiscal period (plan.Header.month_period): 1..12 is the year.
+    h = plan.plan
+    first, last = h.period_month(1), h.period_month(12)
+    year = f"the fiscal year {h.year} ({first} to {last})"
+    regions = plan.region_names
+    problems = []
+    for i, rep in enumerate(plan.reps):
+        where = f"reps[{i}]"
+        start = h.month_period(rep.start) if rep.start is not None else 1
+        end = h.month_period(rep.end) if rep.end is not None else 12
+        if rep.start is not None and start > 12:
+            problems.append(f"{where}.start: {shown(rep.start)} is after {year}")
+        if rep.end is not None and end < 1:
+            problems.append(f"{where}.end: {shown(rep.end)} is before {year}")
+        if rep.start is not None and rep.end is not None and end < start:
+            problems.append(f"{where}.end: {shown(rep.end)} is before start {shown(rep.start)}")
+        if rep.draw is not None and not is_multiple_of_unit(rep.draw, h.unit):
+            problems.append(f"{where}.draw: {describe(rep.draw)} is not a multiple of the unit {h.unit:g}")
+        region, previous = rep.region, None
+        for j, move in enumerate(rep.moves):
+            at = f"{where}.moves[{j}]"
+            p = h.month_period(move.month)
+            if not 1 <= p <= 12:
+                problems.append(f"{at}.month: {shown(move.month)} is outside {year}")
+            elif previous is not None and p <= previous[1]:
+                problems.append(f"{at}.month: {shown(move.month)} is not after moves[{j - 1}].month "
+                                f"{shown(previous[0])}")
+            elif p <= max(start, 1):
+                problems.append(f"{at}.month: {shown(move.month)} is not after the first month the rep covers "
+                                f"({h.period_month(max(start, 1))}); give the region as {where}.region instead")
+            elif p > min(end, 12):
+                problems.append(f"{at}.month: {shown(move.month)} is after the last month the rep covers "
+                                f"({h.period_month(min(end, 12))})")
+            previous = (move.month, p)
+            if move.region not in regions:
+                problems.append(f"{at}.region: {shown(move.region)} is not a region"
+                                f"{_did_you_mean(move.region, regions)}")
+            elif move.region == region:
+                problems.append(f"{at}.region: {shown(move.region)} is the region the rep is in before the move")
+            region = move.region
+    return problems
+
+
 def _budget_regions(plan: Plan) -> list[str]:
     regions = plan.region_names
     return [f"budget[{i}].region: {shown(item.region)} is not a region{_did_you_mean(item.region, regions)}"
@@ -537,6 +582,8 @@ CHECKS: tuple[tuple[tuple[str, ...], Check], ...] = (
     (("reps.name",), lambda plan: _duplicates("reps", plan.rep_names)),
     (("regions.name", "reps.region"), _rep_regions),
     (("regions.name", "budget.region"), _budget_regions),
+    (("plan.year", "plan.fiscal_year_start", "plan.unit", "regions.name", "reps.region", "reps.start", "reps.end",
+      "reps.moves", "reps.draw"), _rep_changes),
     (("products.name", "regions.product_mix"), _product_mixes),
     (("plan.unit", "regions.target"), _region_targets),
     (("regions", "products"), _weights_given),
