@@ -9,7 +9,7 @@ sheet and cells. Addresses of the standard workbook come from its layout, never 
 from __future__ import annotations
 
 import pytest
-from checks_helpers import SAMPLE, TEMPLATE, book, patch_part, sheet_part, sheet_xml, write_package
+from checks_helpers import SAMPLE, TEMPLATE, book, patch_part, sheet_xml, write_package
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table
 from tests_helpers import sample_dict

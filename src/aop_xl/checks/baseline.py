@@ -36,7 +36,7 @@ def load(path: str | Path) -> Counter:
         raise BaselineError(f'{path}: not a baseline file (expected {{"schema": "{SCHEMA_ID}", "findings": [...]}})')
     keys = Counter()
     for i, entry in enumerate(data["findings"]):
-        if not isinstance(entry, dict) or not isinstance(entry.get("rule"), str) or not isinstance(entry.get("file"), str):
+        if not (isinstance(entry, dict) and isinstance(entry.get("rule"), str) and isinstance(entry.get("file"), str)):
             raise BaselineError(f"{path}: findings[{i}]: needs at least a rule and a file")
         keys[(entry["rule"], entry["file"], entry.get("sheet") or "", entry.get("range") or "")] += 1
     return keys

@@ -35,7 +35,6 @@ from aop_xl.workbook.layout import (
     TEMPLATE_VERSION,
     Capacity,
     capacity_for,
-    quote_sheetname,
 )
 
 
@@ -425,6 +424,3 @@ def _strip_name(message: str, name: str) -> str:
         if message.startswith(prefix):
             return message[len(prefix):]
     return message
-
-
-__all__ = ["ContractChecks", "CheckedBook", "is_aop_workbook", "placeholder_plan", "quote_sheetname"]

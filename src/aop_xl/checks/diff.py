@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from aop_xl.checks.cells import addr, box, rectangles
-from aop_xl.checks.formula import col_letters, shift
+from aop_xl.checks.formula import col_letters
 from aop_xl.checks.index import FormulaIndex
 from aop_xl.checks.reader import Sheet, Workbook, read_workbook
 from aop_xl.errors import AopError

@@ -19,7 +19,7 @@ import json
 from importlib import metadata, resources
 from xml.sax.saxutils import escape, quoteattr
 
-from aop_xl.checks.rules import RULES, Finding, at_least
+from aop_xl.checks.rules import RULES, Finding
 from aop_xl.checks.validate import Report
 
 FORMATS = ("text", "json", "sarif", "junit")
@@ -207,7 +207,3 @@ def junit(report: Report) -> str:
 def schema() -> dict:
     """The JSON schema of the ``--format json`` document."""
     return json.loads(resources.files("aop_xl.checks").joinpath("report.schema.json").read_text(encoding="utf-8"))
-
-
-def failing(report: Report, fail_on: str) -> list[Finding]:
-    return [f for f in report.findings if at_least(f.severity, fail_on)]

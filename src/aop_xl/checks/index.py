@@ -515,7 +515,9 @@ def _tables(plan: ShapePlan) -> _Tables:
         slices.append((at, at + end - start))
         at += end - start
     found = _Tables(other_pos=np.asarray(other_pos, np.int64), row_pos=np.asarray(row_pos, np.int64),
-                    run_slices=slices, other_lengths=tuple(plan.runs[r][1] - plan.runs[r][0] for r in plan.other_runs), relative=np.array([plan.run_kind[r] == 1 for r in row_runs], np.int64),
+                    run_slices=slices,
+                    other_lengths=tuple(plan.runs[r][1] - plan.runs[r][0] for r in plan.other_runs),
+                    relative=np.array([plan.run_kind[r] == 1 for r in row_runs], np.int64),
                     relative_flags=tuple(plan.run_kind[r] == 1 for r in row_runs),
                     column_of_run={run: j for j, run in enumerate(row_runs)})
     if len(_TABLES) < 50_000:

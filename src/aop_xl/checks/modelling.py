@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from aop_xl.checks.cells import addr, box, rectangles
-from aop_xl.checks.formula import AGGREGATES, MAX_COL, MAX_ROW, plan_of, references, shape, shift
+from aop_xl.checks.formula import plan_of, references, shape, shift
 from aop_xl.checks.index import FormulaIndex
 from aop_xl.checks.reader import Sheet, Workbook, range_bounds
 from aop_xl.checks.rules import RULES, Finding
@@ -421,7 +421,3 @@ def _known_anywhere() -> frozenset[str]:
     from openpyxl.utils.formulas import FORMULAE
 
     return frozenset(FORMULAE)
-
-
-__all__ = ["ModellingChecks", "business_number", "excel_functions", "VOLATILE", "AGGREGATES", "MAX_ROW",
-           "MAX_COL"]

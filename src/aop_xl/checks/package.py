@@ -154,7 +154,8 @@ class Package:
                 raise WorkbookError(f"{self.name}: part {name} unpacks to {info.file_size:,} bytes, over the "
                                     f"limit of {limits.part_bytes:,} (a zip bomb?)")
             if info.file_size > limits.ratio_floor and info.file_size > limits.ratio * max(info.compress_size, 1):
-                raise WorkbookError(f"{self.name}: part {name} is compressed {info.file_size // max(info.compress_size, 1):,}:1 "
+                ratio = info.file_size // max(info.compress_size, 1)
+                raise WorkbookError(f"{self.name}: part {name} is compressed {ratio:,}:1 "
                                     f"(limit {limits.ratio}:1 for parts over {limits.ratio_floor // 2**20} MiB): "
                                     "a zip bomb?")
         if total > limits.total_bytes:

@@ -22,7 +22,7 @@ from aop_xl.checks.limits import LimitChecks
 from aop_xl.checks.modelling import ModellingChecks
 from aop_xl.checks.package import DEFAULT_LIMITS, Limits
 from aop_xl.checks.reader import Workbook, read_workbook
-from aop_xl.checks.rules import RULES, SEVERITIES, Finding, at_least
+from aop_xl.checks.rules import SEVERITIES, Finding, at_least
 from aop_xl.errors import AopError
 
 
@@ -220,9 +220,6 @@ def _recalc(report: Report, paths: list[Path], progress, total: int, engines: tu
         file_report.findings.extend(recalc_findings(file_report.file, path, wb, rec, areas))
         file_report.findings = _ordered(file_report.findings)
 
-
-def rule_ids() -> list[str]:
-    return list(RULES)
 
 
 def clear_caches() -> None:
