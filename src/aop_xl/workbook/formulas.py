@@ -57,6 +57,16 @@ def pick(rng: str, count: int, pos: str, across: bool = False) -> str:
     return f"INDEX({rng},1,{pos})" if across else f"INDEX({rng},{pos})"
 
 
+def significant(x: str) -> str:
+    """``x`` rounded to 15 significant digits, the digits a typed number has.
+
+    Amounts compared with each other (sales with a tier floor) go through this first:
+    Gnumeric reads a typed 8,868,222.70 as a double but computes 177364454 / 20 in higher
+    precision, and the two would differ in the 17th digit.
+    """
+    return f"IF({x}=0,0,ROUND({x},14-INT(LOG10(ABS({x})))))"
+
+
 def floor_div(n: str, d: str) -> str:
     """``floor(n / d)`` of whole numbers 0 <= n < 2^48, d >= 1, exactly.
 

@@ -84,20 +84,15 @@ def needs_base_cell(ctx: Context) -> str:
     return g.cell("needs_base", 0)
 
 
-#: Amounts compared with tier floors are rounded to this many decimals first (see floor_formula).
-COMPARE_DECIMALS = 9
-
-
 def floor_formula(ctx: Context, k: int, base: str, chal: str) -> str:
     """Floor amount of band ``k`` for a rep with quotas ``base`` and ``chal`` (1E+300 if unused)."""
     lay = ctx.layout
     g = lay.tier_grid
     f = g.cell("floor", k)
     basis = lay.param("floor_basis")
-    # Floors and sales are compared rounded to 9 decimals: Gnumeric reads a typed 9321.88 as
-    # a double but computes 932188 / 100 in higher precision, so the two would differ.
-    return (f'IF({g.cell("used", k)}=0,{fx.BIG},ROUND(IF({f}="base",{base},IF({f}="challenge",{chal},'
-            f'IF({basis}="absolute",{f},ROUND({f}*{base},{FLOOR_DECIMALS})))),{COMPARE_DECIMALS}))')
+    # Floors and sales are compared at 15 significant digits (see formulas.significant).
+    floor = f'IF({f}="base",{base},IF({f}="challenge",{chal},IF({basis}="absolute",{f},ROUND({f}*{base},{FLOOR_DECIMALS}))))'
+    return f'IF({g.cell("used", k)}=0,{fx.BIG},{fx.significant(floor)})'
 
 
 def _capped(ctx: Context, expr: str) -> str:
@@ -140,7 +135,7 @@ def _statement(ctx: Context, w) -> None:
         w.formula(r, st.col("base"), bq.rel("year", i), "calc_amount")
         w.formula(r, st.col("challenge"), cq.rel("year", i), "calc_amount")
         sales = f"{fx.n_(c['sales'])}"
-        w.formula(r, st.col("sales0"), f"ROUND(MAX({sales},0),{COMPARE_DECIMALS})", "helper")
+        w.formula(r, st.col("sales0"), fx.significant(f"MAX({sales},0)"), "helper")
         for k in range(K):
             w.formula(r, st.col(f"floor_{k + 1}"), floor_formula(ctx, k, f"${c['base']}", f"${c['challenge']}"),
                       "helper")
@@ -218,8 +213,7 @@ def _at_target(ctx: Context, w) -> None:
             w.formula(row, table.col("region"), bq.rel("label", i), "calc_text")
         for key in MONTHS:
             ytd = f"SUM({QUOTAS}!${m0}${bq.row(i)}:{bq.letter(key)}${bq.row(i)})"
-            w.formula(r, yb.col(key), f"ROUND(ROUND({ytd}/{unit},0)*{ctx.mul}/{ctx.div},{COMPARE_DECIMALS})",
-                      "calc_amount")
+            w.formula(r, yb.col(key), fx.significant(f"ROUND({ytd}/{unit},0)*{ctx.mul}/{ctx.div}"), "calc_amount")
             sales = f"{yb.letter(key)}{r}"
             w.formula(ra, at.col(key), f"IF({base}>0,{commission_of(ctx, sales, base, i)},0)", "calc_amount")
         w.formula(r, yb.col("year"), f"{yb.letter(MONTHS[-1])}{r}", "calc_amount")
