@@ -131,7 +131,7 @@ class Package:
         except OSError as exc:
             raise WorkbookError(f"{self.name}: cannot be read ({exc.strerror})") from None
         reason = sniff(head, size)
-        if reason is not None and self.path.name.startswith("~$") and size < 4096:
+        if reason is not None and "~$" in self.path.name and size < 4096:
             reason = "an Excel owner file (Excel writes it beside a workbook it has open), not a workbook"
         if reason is None and head.startswith(_OLE2):
             with open(self.path, "rb") as fh:
