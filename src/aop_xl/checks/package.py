@@ -32,7 +32,7 @@ class Limits:
     ratio: int = 200
     ratio_floor: int = 8 * 2**20
     #: Cells (values and formulas) of the whole workbook.
-    cells: int = 4_000_000
+    cells: int = 2_000_000
     #: Parts in the package.
     parts: int = 10_000
 
