@@ -123,6 +123,8 @@ class Header(_Model):
     status: Literal["draft", "submitted", "approved"] = "draft"
     allow_negative: bool = False
     goals: list[str] = Field(default_factory=list, max_length=3)
+    display: Literal["units", "thousands", "millions"] = "units"
+    as_of: Whole | None = Field(default=None, ge=1, le=12)
 
     _names = field_validator("company", "currency", "version")(_check_name)
 
