@@ -69,3 +69,20 @@ def test_v404_engines_disagree(reports):
     assert both.engines == ["LibreOffice", "Gnumeric"]
     (f,) = [f for f in both.findings if f.rule.id == "V404"]
     assert f.range == "A1" and "406473239" in f.message and "406473238" in f.message
+
+
+def test_a_workbook_resaved_by_libreoffice_or_gnumeric_keeps_its_contract(tmp_path):
+    # A returned workbook is saved by some spreadsheet program: its formulas come back
+    # respelled (numbers, sheet quotes, LibreOffice's TRUE(), Gnumeric's -(-(x)), shared
+    # formulas) and must still match the template.
+    from aop_xl import engines
+
+    require_soffice()
+    src = build_workbook(load_plan(), tmp_path / "AOP_2027.xlsx")
+    copies = {"LibreOffice": engines.libreoffice_recalc([src], tmp_path / "lo")[src]}
+    if require_gnumeric():
+        copies["Gnumeric"] = engines.gnumeric_recalc([src], tmp_path / "gn")[src]
+    for engine, copy in copies.items():
+        report = validate([copy])
+        static = [f for f in report.findings if not f.rule.id.startswith("V")]
+        assert static == [], (engine, [f"{f.rule.id} {f.location}: {f.message}" for f in static[:5]])

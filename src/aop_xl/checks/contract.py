@@ -241,6 +241,8 @@ class ContractChecks:
         self.identity = None
         #: sheet -> formula cells that are the template's own formula (after :meth:`run`)
         self.template_formulas: dict[str, set[tuple[int, int]]] = {}
+        #: sheet -> the template's input and label cells (after :meth:`run`)
+        self.template_values: dict[str, set[tuple[int, int]]] = {}
 
     def finding(self, rule_id: str, message: str, sheet: str | None = None, where: str | None = None,
                 cells: int = 1) -> Finding:
@@ -343,6 +345,7 @@ class ContractChecks:
             overwritten: dict[tuple[int, int], str] = {}
             outside: dict[tuple[int, int], str] = {}
             have = sheet.formulas
+            self.template_values[name] = set(inputs) | set(labels)
             if have == want:
                 self.template_formulas[name] = set(want)
             else:
@@ -358,7 +361,7 @@ class ContractChecks:
                     a, b = _difference(found, text)
                     changed[key] = f"has ={a} where the template has ={b}"
             for key, found in (have.items() if have != want else ()):
-                if key in want:
+                if key in want or _same_constant(found, labels.get(key)):
                     continue
                 if key in inputs:
                     outside[key] = f"is an input cell but holds the formula ={_cut(found)}"
@@ -379,6 +382,12 @@ class ContractChecks:
                     first = cells[(r[0], r[1])]
                     more = f" ({r[4]} cells; the first shown)" if r[4] > 1 else ""
                     yield self.finding(rule_id, f"{addr(r[0], r[1])} {first}{more}", name, box(*r[:4]), r[4])
+
+
+def _same_constant(formula: str, label) -> bool:
+    # LibreOffice has no boolean cells: it saves TRUE and FALSE as the formulas TRUE(), FALSE().
+    text = formula.replace(" ", "").upper()
+    return isinstance(label, bool) and text in ("TRUE()", "FALSE()") and (text == "TRUE()") == label
 
 
 def _same_value(a, b) -> bool:

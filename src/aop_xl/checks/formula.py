@@ -448,7 +448,13 @@ def references(text: str) -> list[Reference]:
 
 def normalised(text: str) -> tuple:
     """A formula's tokens with the differences spreadsheet programs make when they re-save it
-    taken out: spaces, letter case, quoting of sheet names, the spelling of numbers."""
+    taken out: spaces, letter case, quoting of sheet names, the spelling of numbers, and
+    Gnumeric's ``-(-(x))`` for ``--(x)``.
+
+    Examples:
+        >>> normalised("SUMPRODUCT(-(-(A1:A3>0)))") == normalised("sumproduct(--(A1:A3>0))")
+        True
+    """
     raw = text.encode("utf-8")
     out = []
     for kind, start, end in tokens(raw):
@@ -464,6 +470,27 @@ def normalised(text: str) -> tuple:
         elif kind not in ("str",):
             token = token.upper()
         out.append((kind, token))
+    return _double_negation(out)
+
+
+def _double_negation(toks: list[tuple]) -> tuple:
+    # -(-(x)) -> --(x): the outer parenthesis closes right after the inner one.
+    minus, open_, close = ("op", "-"), ("op", "("), ("op", ")")
+    out = list(toks)
+    i = 0
+    while i + 3 < len(out):
+        if out[i] == minus and out[i + 1] == open_ and out[i + 2] == minus and out[i + 3] == open_:
+            depth, j = 0, i + 3
+            while j < len(out):
+                depth += (out[j] == open_) - (out[j] == close)
+                if depth == 0:
+                    break
+                j += 1
+            if j + 1 < len(out) and out[j + 1] == close:
+                del out[j + 1]
+                del out[i + 1]
+                continue
+        i += 1
     return tuple(out)
 
 

@@ -91,11 +91,14 @@ class ModellingChecks:
     """
 
     def __init__(self, wb: Workbook, index: FormulaIndex, file: str,
-                 template_formulas: dict[str, set[tuple[int, int]]] | None = None):
+                 template_formulas: dict[str, set[tuple[int, int]]] | None = None,
+                 template_values: dict[str, set[tuple[int, int]]] | None = None):
         self.wb, self.ix, self.file = wb, index, file
         # An AOP workbook's formulas that are its template's own: their constants are the
         # library's arithmetic (reviewed in its source), not assumptions typed by a user.
         self.template_formulas = template_formulas or {}
+        # Its input and label cells: an input's type is the plan's business (C108).
+        self.template_values = template_values or {}
 
     def finding(self, rule_id: str, message: str, sheet: str | None = None, r: tuple | None = None) -> Finding:
         if r is None:
@@ -306,9 +309,10 @@ class ModellingChecks:
         for sheet in self.wb.sheets:
             suspects = []
             values, formulas = sheet.values, sheet.formulas
+            known = self.template_values.get(sheet.name, ())
             ignored = [range_bounds(ref) for sq in sheet.ignored_text for ref in sq.split() if _safe_bounds(ref)]
             for (r, c), v in values.items():
-                if not isinstance(v, str) or isinstance(v, XlError) or (r, c) in formulas:
+                if not isinstance(v, str) or isinstance(v, XlError) or (r, c) in formulas or (r, c) in known:
                     continue
                 text = v.strip()
                 if not _NUMBER_TEXT.match(text) or (len(text) > 1 and text[0] == "0" and text[1] != "."):

@@ -82,12 +82,12 @@ def check_workbook(wb: Workbook, file: str) -> tuple[list[Finding], bool]:
     index = FormulaIndex(wb)
     findings: list[Finding] = []
     aop = is_aop_workbook(wb)
-    template_formulas = None
+    template_formulas = template_values = None
     if aop:
         contract = ContractChecks(wb, file)
         findings.extend(contract.run())
-        template_formulas = contract.template_formulas
-    findings.extend(ModellingChecks(wb, index, file, template_formulas).run())
+        template_formulas, template_values = contract.template_formulas, contract.template_values
+    findings.extend(ModellingChecks(wb, index, file, template_formulas, template_values).run())
     findings.extend(LimitChecks(wb, index, file).run())
     return _ordered(findings), aop
 
