@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
+
+from aop_xl import engines
 
 #: Real workbooks saved by Excel, LibreOffice and other programs (see its provenance.json);
 #: used from where they are, never copied into the project. Tests skip when it is absent.
@@ -103,3 +107,13 @@ def book(path: Path, fill) -> Path:
     fill(wb.active, wb)
     wb.save(path)
     return path
+
+
+def require_gnumeric() -> str:
+    """Gnumeric's ssconvert; skip without it (fail under AOP_XL_REQUIRE_GNUMERIC=1, as in CI)."""
+    exe = engines.gnumeric()
+    if exe is None:
+        if os.environ.get("AOP_XL_REQUIRE_GNUMERIC") == "1":
+            pytest.fail(engines.GNUMERIC_HINT + " (required: AOP_XL_REQUIRE_GNUMERIC=1)")
+        pytest.skip(engines.GNUMERIC_HINT)
+    return exe

@@ -7,9 +7,8 @@ All workbooks of this module go through one validate run (one LibreOffice proces
 from __future__ import annotations
 
 import pytest
-from checks_helpers import book
+from checks_helpers import book, require_gnumeric
 from libreoffice import require_soffice
-from test_engines import require_gnumeric
 
 from aop_xl import load_plan
 from aop_xl.checks.validate import validate

@@ -7,21 +7,13 @@ import time
 from pathlib import Path
 
 import pytest
+from checks_helpers import require_gnumeric
 from libreoffice import require_soffice
 from openpyxl import Workbook
 
 from aop_xl import engines
 from aop_xl.checks.reader import read_workbook
 from aop_xl.engines import EngineError
-
-
-def require_gnumeric() -> str:
-    exe = engines.gnumeric()
-    if exe is None:
-        if os.environ.get("AOP_XL_REQUIRE_GNUMERIC") == "1":
-            pytest.fail(engines.GNUMERIC_HINT + " (required: AOP_XL_REQUIRE_GNUMERIC=1)")
-        pytest.skip(engines.GNUMERIC_HINT)
-    return exe
 
 
 def formula_book(path: Path, formula: str = "=A1*3") -> Path:
