@@ -67,8 +67,8 @@ def recalculate(paths: list[Path], workdir: Path | None = None, timeout: float |
     return result
 
 
-def recalc_findings(file: str, path: Path, original: Workbook, rec: Recalculated, check_areas: list[str] | None
-                    ) -> Iterator[Finding]:
+def recalc_findings(file: str, path: Path, original: Workbook, rec: Recalculated, check_areas: list[str] | None,
+                    template_formulas: dict[str, set[tuple[int, int]]] | None = None) -> Iterator[Finding]:
     """V402-V404 for one file from its recalculated copies.
 
     Args:
@@ -77,6 +77,9 @@ def recalc_findings(file: str, path: Path, original: Workbook, rec: Recalculated
         original: the file as read (its formula cells say which cells are calculated).
         rec: the recalculated copies.
         check_areas: qualified ranges of the AOP workbook's check cells, or None.
+        template_formulas: by sheet, the formula cells that are the template's own: a check
+            cell is judged only where it holds the template's check formula (elsewhere the
+            contract rules already report what is there instead).
     """
     copies = {engine: books[path] for engine, books in rec.books.items() if path in books}
     for engine, book in copies.items():
@@ -100,9 +103,12 @@ def recalc_findings(file: str, path: Path, original: Workbook, rec: Recalculated
             if sheet is None:
                 continue
             r1, c1, r2, c2 = range_bounds(ref)
+            ours = template_formulas.get(sheet_name) if template_formulas is not None else None
             bad = {}
             for r in range(r1, r2 + 1):
                 for c in range(c1, c2 + 1):
+                    if ours is not None and (r, c) not in ours:
+                        continue
                     value = sheet.values.get((r, c))
                     # Numbers only: an error is V403's, and text where a check should be means
                     # the layout is not this one (the contract rules say so).

@@ -77,8 +77,13 @@ def display_name(path: Path) -> str:
     return rel.as_posix() if not rel.as_posix().startswith("../") else path.as_posix()
 
 
-def check_workbook(wb: Workbook, file: str) -> tuple[list[Finding], bool]:
-    """Every static rule over a workbook already read; (findings, whether it is an AOP workbook)."""
+def check_workbook(wb: Workbook, file: str) -> tuple[list[Finding], bool, dict | None]:
+    """Every static rule over a workbook already read.
+
+    Returns:
+        (findings, whether it is an AOP workbook, its formula cells that are the template's own
+        by sheet, or None).
+    """
     index = FormulaIndex(wb)
     findings: list[Finding] = []
     aop = is_aop_workbook(wb)
@@ -89,7 +94,7 @@ def check_workbook(wb: Workbook, file: str) -> tuple[list[Finding], bool]:
         template_formulas, template_values = contract.template_formulas, contract.template_values
     findings.extend(ModellingChecks(wb, index, file, template_formulas, template_values).run())
     findings.extend(LimitChecks(wb, index, file).run())
-    return _ordered(findings), aop
+    return _ordered(findings), aop, template_formulas
 
 
 def _ordered(findings: list[Finding]) -> list[Finding]:
@@ -135,8 +140,9 @@ def validate_file(path: str | os.PathLike, *, limits: Limits = DEFAULT_LIMITS, n
         except AopError as exc:
             report.error = str(exc)
         else:
-            report.findings, report.aop = check_workbook(wb, report.file)
-            report._workbook = wb  # kept for --recalc
+            report.findings, report.aop, template_formulas = check_workbook(wb, report.file)
+            report._workbook = wb  # kept for --recalc, with the cells that are the template's
+            report._template_formulas = template_formulas
     report.seconds = time.perf_counter() - start
     return report
 
@@ -192,6 +198,7 @@ def validate(paths: Iterable[str | os.PathLike], *, recalc: bool = False, limits
         progress("done", total, total)
     for r in report.files:
         r.__dict__.pop("_workbook", None)
+        r.__dict__.pop("_template_formulas", None)
     return report
 
 
@@ -217,7 +224,8 @@ def _recalc(report: Report, paths: list[Path], progress, total: int, engines: tu
                 areas = book_identity(CheckedBook(wb)).layout.check_areas()
             except AopError:
                 areas = None
-        file_report.findings.extend(recalc_findings(file_report.file, path, wb, rec, areas))
+        file_report.findings.extend(recalc_findings(file_report.file, path, wb, rec, areas,
+                                                    getattr(file_report, "_template_formulas", None)))
         file_report.findings = _ordered(file_report.findings)
 
 
