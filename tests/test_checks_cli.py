@@ -227,3 +227,12 @@ def test_docs_describe_every_rule():
     docs = (Path(__file__).resolve().parents[1] / "docs" / "ci.md").read_text(encoding="utf-8")
     for rule in RULES.values():
         assert f"| {rule.id} {rule.name} | {rule.severity} |" in docs, f"docs/ci.md: no row for {rule.label}"
+
+
+def test_unusable_files_are_error_lines_when_the_report_is_a_document(tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"\x00\x01\x02" * 100)
+    result = CliRunner().invoke(main, ["validate", str(bad), "--format", "sarif"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == f"error: {bad}: not a workbook: unrecognised content (not a zip package)"
+    assert json.loads(result.stdout)["runs"][0]["invocations"][0]["executionSuccessful"] is False

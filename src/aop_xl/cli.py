@@ -223,7 +223,9 @@ def validate(files, fmt, reports, recalc, fail_on, baseline, update_baseline) ->
     for kind, path in targets:
         write_atomic(path, (render(report, kind, fail_on) + "\n").encode("utf-8"))
     click.echo(render(report, fmt, fail_on))
-    if fmt != "text":
+    if fmt != "text":  # the document went to standard output; people read standard error
+        for unusable in report.unusable:
+            click.echo(f"error: {unusable.error}", err=True)
         click.echo(summary(report, fail_on), err=True)
     sys.exit(report.exit_code(fail_on))
 
