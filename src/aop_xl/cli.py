@@ -258,5 +258,132 @@ def diff(old, new, fmt, values_only, textconv) -> None:
     sys.exit(0 if changes.empty else 1)
 
 
+# ---------------------------------------------------------------------------- the planning round
+
+ROUND_ARGUMENT = click.argument("round_dir", metavar="ROUND_DIR", type=click.Path(path_type=Path))
+
+
+@main.group("round")
+def round_group() -> None:
+    """Start a planning round, show its state, verify its ledger, approve it (docs/round.md)."""
+
+
+@round_group.command("init")
+@PLAN_ARGUMENT
+@click.option("-o", "--output", "folder", required=True, metavar="ROUND_DIR",
+              help="The round folder to create (new or empty).")
+def round_init(plan: Path | None, folder: str) -> None:
+    """Start a planning round of PLAN in ROUND_DIR: master workbook, ledger, secret key."""
+    from aop_xl.cycle.round import init_round
+    from aop_xl.files import display
+
+    rnd = init_round(plan, folder)
+    click.echo(f"started round {rnd.id} ({rnd.info['company']} {rnd.info['year']}) in {display(rnd.folder)}")
+    if rnd.master_path.exists():
+        click.echo(f"wrote {display(rnd.master_path)}")
+    else:
+        click.echo("no master workbook: the plan is beyond a workbook's limits (the round works on CSV and JSON)")
+
+
+@round_group.command("status")
+@ROUND_ARGUMENT
+@click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
+def round_status(round_dir: Path, as_json: bool) -> None:
+    """The state of every region (or rep) of the round."""
+    from aop_xl.cycle.round import open_round
+    from aop_xl.cycle.status import status_text
+
+    status = open_round(round_dir).status()
+    click.echo(json.dumps(status, indent=2, ensure_ascii=False) if as_json else status_text(status))
+
+
+@round_group.command("verify")
+@ROUND_ARGUMENT
+def round_verify(round_dir: Path) -> None:
+    """Check the ledger's hash chain and MACs; exit 1 when an entry was edited, removed or added."""
+    from aop_xl.cycle.round import open_round
+
+    result = open_round(round_dir).verify()
+    for problem in result.problems:
+        click.echo(f"problem: {problem}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"{result.entries} entries, {'chain intact' if result.ok else f'{len(result.problems)} problem(s)'}")
+    sys.exit(0 if result.ok else 1)
+
+
+@round_group.command("approve")
+@ROUND_ARGUMENT
+def round_approve(round_dir: Path) -> None:
+    """Record the last reconciliation as the decision and lock the round."""
+    from aop_xl.cycle.reconcile import approve_round
+    from aop_xl.cycle.round import open_round
+
+    rnd = open_round(round_dir)
+    decision = approve_round(rnd)
+    click.echo(f"round {rnd.id} approved ({decision['method']}, proposal {decision['total_proposal']:,}) and locked")
+
+
+@main.command("distribute")
+@ROUND_ARGUMENT
+@click.option("--by", "kind", type=click.Choice(["region", "rep"]), default="region", show_default=True,
+              help="One workbook per region, or per rep.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Build on a Dask cluster (tcp://host:8786) instead of local processes.")
+@click.option("--plan", "plan_path", type=click.Path(path_type=Path), default=None,
+              help="Revise the round's plan first; changed regions get a new issue.")
+def distribute_command(round_dir: Path, kind: str, workers: int | None, scheduler: str | None,
+                       plan_path: Path | None) -> None:
+    """Write one workbook per region (or rep) into ROUND_DIR/outbox; exit 1 if any failed."""
+    from aop_xl.checks.progress import progress_bar
+    from aop_xl.cycle.distribute import distribute
+    from aop_xl.cycle.round import open_round
+
+    rnd = open_round(round_dir)
+    with progress_bar("distribute") as progress:
+        summary = distribute(rnd, kind, workers=workers, scheduler=scheduler, plan_path=plan_path,
+                             progress=progress)
+    for line in summary.lines():
+        click.echo(line)
+    sys.exit(0 if summary.ok else 1)
+
+
+@main.command("collect")
+@ROUND_ARGUMENT
+@click.argument("inboxes", nargs=-1, required=True, metavar="INBOX...", type=click.Path(path_type=Path))
+@click.option("--replace", is_flag=True, help="A newer file for a region already accepted replaces it.")
+def collect_command(round_dir: Path, inboxes: tuple[Path, ...], replace: bool) -> None:
+    """Read returned workbooks (files or folders); each ends accepted, stale, foreign, tampered,
+    duplicate or malformed, with its reason. Exit 1 if any file was not accepted."""
+    from aop_xl.checks.progress import progress_bar
+    from aop_xl.cycle.collect import collect
+    from aop_xl.cycle.round import open_round
+
+    rnd = open_round(round_dir)
+    with progress_bar("collect") as progress:
+        summary = collect(rnd, list(inboxes), replace=replace, progress=progress)
+    for line in summary.lines():
+        click.echo(line)
+    sys.exit(0 if summary.ok else 1)
+
+
+@main.command("reconcile")
+@ROUND_ARGUMENT
+@click.option("--tolerance", type=float, default=None, help="Largest |gap %| accepted, as a fraction (default 0.05).")
+@click.option("--method", type=click.Choice(["keep", "accept", "blend", "scale"]), default="keep", show_default=True,
+              help="The proposal: keep top-down, accept bottom-up, blend, or scale bottom-up to the top-down total.")
+@click.option("--alpha", type=float, default=0.5, show_default=True, help="Weight of top-down in blend.")
+def reconcile_command(round_dir: Path, tolerance: float | None, method: str, alpha: float) -> None:
+    """Fill the master's Reconcile sheet and write reconcile/gaps.csv, proposal.csv, reconcile.json."""
+    from aop_xl.cycle.reconcile import reconcile_round
+    from aop_xl.cycle.round import open_round
+
+    rnd = open_round(round_dir)
+    result = reconcile_round(rnd, method=method, tolerance=tolerance, alpha=alpha)
+    for line in result.lines(rnd.plan.plan.unit):
+        click.echo(line)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

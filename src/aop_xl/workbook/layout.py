@@ -570,16 +570,20 @@ REPORT_TITLE_ROW, REPORT_STAMP_ROW = 1, 2
 
 
 def bottom_up_table(rows: int) -> Table:
-    """The Bottom-up input block: one row per region x product (plan order), the 12 fiscal months.
+    """The Bottom-up input block: one row per region x product (plan order), the 12 fiscal months,
+    a comment per line and, on a planning round's master, where the line came from.
+
+    The same block is the input sheet of a regional workbook (one row per product of its
+    region; :mod:`aop_xl.cycle`) and of the master, where the round collects the proposals.
 
     Args:
-        rows: regions x products of the plan.
+        rows: regions x products of the plan (a regional workbook: its products).
 
     Returns:
         The :class:`Table` (header row 5, first row 6); rows are recognised by their region
         and product names, not by position.
     """
-    return Table(BOTTOM_UP, 6, max(rows, 1), _cols(1, "region", "product", *MONTHS),
+    return Table(BOTTOM_UP, 6, max(rows, 1), _cols(1, "region", "product", *MONTHS, "comment", "source"),
                  "Bottom-up proposals (inputs): region x product x month")
 
 
@@ -661,3 +665,28 @@ def statement_block(i: int, reps: int, bands: int) -> StatementBlock:
 
 for _sheet in MACRO_SHEETS:
     check_sheet_name(_sheet)
+
+
+# =================================================================================================
+# The planning round (aop_xl.cycle): the identity a regional workbook carries on the meta sheet,
+# under the template's own rows. Owned by the round; the Bottom-up block above is shared.
+# =================================================================================================
+
+#: Rows of the round identity (key in column A, value in column B), in this order.
+ROUND_KEYS = ("round_id", "company", "year", "kind", "unit", "region", "issue", "topdown_hash", "mac")
+#: The comment of a Bottom-up line: Excel's limit on a cell's text is far above what a person
+#: writes; the round keeps the first this many characters.
+BOTTOM_UP_COMMENT_CHARS = 2000
+
+
+def round_identity_table(layout: Layout) -> Table:
+    """The round identity block on the hidden meta sheet: two rows under the template's rows.
+
+    Args:
+        layout: the workbook's layout (the meta block's position).
+
+    Returns:
+        The :class:`Table` with columns ``key`` and ``value``, one row per :data:`ROUND_KEYS`.
+    """
+    meta = layout.meta
+    return Table(META, meta.last_row + 3, len(ROUND_KEYS), dict(meta.columns), "Planning round")

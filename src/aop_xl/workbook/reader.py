@@ -7,12 +7,13 @@ or with another template id is not ours and is refused with a WorkbookError.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from openpyxl import load_workbook
 
 from aop_xl.errors import WorkbookError
-from aop_xl.workbook.layout import META, META_KEYS, TEMPLATE_ID, Capacity, Layout
+from aop_xl.workbook.layout import META, META_KEYS, ROUND_KEYS, TEMPLATE_ID, Capacity, Layout, round_identity_table
 
 _CAPACITY_KEYS = ("regions", "products", "reps", "tiers", "budget", "kpis")
 
@@ -78,3 +79,78 @@ def read_identity(source) -> WorkbookIdentity:
         capacity=capacity,
         fingerprint=values.get("fingerprint") or "",
     )
+
+
+# ------------------------------------------------------------------ the planning round's identity
+
+
+@dataclass(frozen=True)
+class RoundIdentity:
+    """What a regional workbook of a planning round (:mod:`aop_xl.cycle`) says it is.
+
+    ``cells`` maps each key of :data:`~aop_xl.workbook.layout.ROUND_KEYS` to the address of its
+    value cell on the meta sheet, so a reader can name the cell of any difference.
+    """
+
+    round_id: str
+    company: str
+    year: str
+    kind: str
+    unit: str
+    region: str
+    issue: int | None
+    topdown_hash: str
+    mac: str
+    cells: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The identity's values by key (the issue as a whole number, or None)."""
+        return {k: getattr(self, k) for k in ROUND_KEYS}
+
+
+def round_identity_from_rows(rows: list[list[Any]], layout: Layout) -> RoundIdentity | None:
+    """The round identity held in the meta sheet's rows, or None when there is none.
+
+    Args:
+        rows: the meta sheet's values from A1 (lists of cell values; text, numbers, None or "").
+        layout: the workbook's layout (where the identity block is).
+
+    Returns:
+        The :class:`RoundIdentity`; None when the block is absent (a workbook that is not a
+        regional workbook of a round). Values are read as text, except the issue number.
+    """
+    table = round_identity_table(layout)
+    found: dict[str, Any] = {}
+    cells: dict[str, str] = {}
+    for i in range(table.rows):
+        r = table.row(i) - 1
+        row = rows[r] if r < len(rows) else []
+        key = row[0] if row else None
+        if key in ROUND_KEYS and key not in found:
+            value = row[1] if len(row) > 1 else None
+            found[key] = value
+            cells[key] = table.cell("value", i)
+    if "round_id" not in found:
+        return None
+    text = {k: "" if found.get(k) in (None, "") else _text(found[k]) for k in ROUND_KEYS}
+    return RoundIdentity(issue=_whole(found.get("issue")), cells=cells,
+                         **{k: v for k, v in text.items() if k != "issue"})
+
+
+def _text(value: Any) -> str:
+    # A spreadsheet program may store a number-like text as a number (2027): read it back as text.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _whole(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
