@@ -203,7 +203,8 @@ def test_a_bad_weight_names_its_cell(sample):
         f"Assumptions!{lay.regions.cell('weight', 2)}: region weight must be >= 0, got -5",
         f"Assumptions!{lay.products.cell('gross_margin', 0)}: product gross margin must be <= 1, got 1.5",
     ]
-    assert lay.regions.cell("weight", 2) == "I8"  # the documented layout: regions from G6
+    # The documented layout: the regions block from column A, four rows under the settings.
+    assert lay.regions.cell("weight", 2) == f"C{lay.params.last_row + 4 + 2}"
 
 
 def test_cross_field_problems_name_cells_and_other_members_by_cell(sample):

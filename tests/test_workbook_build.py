@@ -17,6 +17,7 @@ from aop_xl import load_plan
 from aop_xl.errors import PlanError, WorkbookError
 from aop_xl.workbook import build, build_workbook, plan_fingerprint, read_identity, workbook_bytes, workbook_for
 from aop_xl.workbook.layout import (
+    PARAM_KEYS,
     ASSUMPTIONS,
     BLANK_CAPACITY,
     COMMISSION,
@@ -38,8 +39,10 @@ REQUIRED_NAMES = ("TotalTarget", "RegionNames", "RegionTargets", "ProductNames",
                   "MonthTargets", "RepNames", "RepBaseQuota", "RepChallengeQuota", "RepSales", "RepCommission",
                   "SalesCost", "GrossProfit", "ROI")
 # Functions Excel 2016 and LibreOffice 7.4 both evaluate, as used by the template.
-ALLOWED_FUNCTIONS = {"ABS", "AND", "CHOOSE", "COUNT", "COUNTIF", "IF", "INDEX", "INT", "ISNUMBER", "MATCH", "MAX",
-                     "MIN", "MOD", "N", "NOT", "OR", "ROUND", "ROW", "SIGN", "SUM", "SUMPRODUCT"}
+# Functions Excel 2016, LibreOffice and Gnumeric evaluate alike; N() is not among them (Gnumeric
+# refuses N of a blank cell) and neither is ROW() (a function over a range in SUMPRODUCT).
+ALLOWED_FUNCTIONS = {"ABS", "AND", "CHOOSE", "COUNT", "COUNTIF", "IF", "INDEX", "INT", "ISNA", "ISNUMBER", "LOG10",
+                     "MATCH", "MAX", "MIN", "MOD", "NOT", "OR", "ROUND", "SIGN", "SUM", "SUMIF", "SUMPRODUCT"}
 FORBIDDEN = re.compile(r"_xlfn|XLOOKUP|\bLET\(|LAMBDA|FILTER\(|SEQUENCE\(|OFFSET\(|INDIRECT\(|TODAY\(|NOW\(|RAND|\[")
 
 
@@ -88,7 +91,7 @@ def test_defined_names_are_the_layouts(sample, blank):
         for ws in wb.worksheets:
             assert not ws.defined_names, f"{ws.title}: sheet-scoped names"
     assert sample.defined_names["RepSales"].attr_text == "Commission!$C$13:$C$24"
-    assert sample.defined_names["RegionNames"].attr_text == "Assumptions!$G$6:$G$9"
+    assert sample.defined_names["RegionNames"].attr_text == "Assumptions!$A$41:$A$44"
 
 
 def test_formulas_use_only_portable_non_volatile_functions(sample, blank):
@@ -141,7 +144,8 @@ def test_validations_and_dropdowns(sample):
     assert lists[lay.regions.area("market")] == '"core,growth,new"'
     assert lists[lay.products.area("bcg")] == '"star,cash_cow,question_mark,dog"'
     assert lists[lay.reps.area("region")] == lay.regions.range("name", qualified=False)
-    assert lists[lay.params.cell("value", 12)] == '"marginal,retroactive"'
+    assert lists[lay.params.cell("value", PARAM_KEYS.index("commission_mode"))] == '"marginal,retroactive"'
+    assert lists[lay.params.cell("value", PARAM_KEYS.index("display"))] == '"units,thousands,millions"'
     for formula in lists.values():
         assert len(formula) <= 257
 
@@ -155,8 +159,10 @@ def test_presentation(sample):
     assert s.sheet_properties.pageSetUpPr.fitToPage
     assert len(s._charts) == 4
     lay = Layout(capacity_for(load_plan()))
-    assert '"USD"' in sample[TARGETS][lay.company.cell("year", 0)].number_format
-    assert sample[ASSUMPTIONS].column_dimensions["G"].width >= 20
+    # No currency code inside a number format (the subtitle names it); negatives in parentheses.
+    fmt = sample[TARGETS][lay.company.cell("year", 0)].number_format
+    assert "USD" not in fmt and "(#,##0.00)" in fmt
+    assert sample[ASSUMPTIONS].column_dimensions["A"].width >= 20
 
 
 def test_meta_identity_and_fingerprint(tmp_path):

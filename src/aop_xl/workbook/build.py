@@ -29,6 +29,8 @@ from aop_xl.workbook.layout import ASSUMPTIONS, BLANK_CAPACITY, HIDDEN_SHEETS, S
 from aop_xl.workbook.shared_formulas import share_formulas
 from aop_xl.workbook.sheets import Context, assumptions, budget, commission, cover, kpi, meta, quotas, summary, targets
 from aop_xl.workbook.styles import Styles, unit_decimals
+from aop_xl.workbook import live_formats
+from aop_xl.workbook.widths import fit_printed
 
 #: The timestamp written into every build (document properties and zip entries).
 FIXED_TIME = _dt.datetime(2000, 1, 1, 0, 0, 0)
@@ -68,10 +70,13 @@ def workbook_for(plan: Plan | None, *, password: str | None = None,
         sheets[name] = wb.create_sheet(name)
     currency = plan.plan.currency if plan is not None else None
     decimals = unit_decimals(plan.plan.unit if plan is not None else None)
-    ctx = Context(wb=wb, layout=layout, styles=Styles(wb, currency, decimals), plan=plan, sheets=sheets,
+    display = plan.plan.display if plan is not None else "units"
+    ctx = Context(wb=wb, layout=layout, styles=Styles(wb, currency, decimals, display), plan=plan, sheets=sheets,
                   sales=dict(sales or {}))
     for builder in _BUILDERS:
         builder.build(ctx)
+    fit_printed(ctx)
+    live_formats.add_rules(ctx)
     for name, ref in layout.defined_names.items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
     for name, ws in sheets.items():

@@ -188,6 +188,28 @@ def check(parts: str, total: str, unit: str) -> str:
     return f"ROUND(({parts}-({total}))/{unit},0)*{unit}"
 
 
+#: Codes of the plan shown as words.
+MARKET_WORDS = {"core": "Core market", "growth": "Growth market", "new": "New market"}
+BCG_WORDS = {"star": "Star", "cash_cow": "Cash cow", "question_mark": "Question mark", "dog": "Dog"}
+KIND_WORDS = {"one_time": "One-time", "recurring": "Recurring"}
+CATEGORY_WORDS = {"salaries": "Salaries", "commissions": "Commissions", "subscriptions": "Subscriptions",
+                  "prospect_lists": "Prospect lists", "travel": "Travel", "promotions": "Promotions",
+                  "training": "Training", "other": "Other"}
+
+
+def words(ref: str, mapping: dict[str, str]) -> str:
+    """A code cell shown as words (``cash_cow`` -> ``Cash cow``); other text as it is."""
+    expr = f"{ref}&\"\""
+    for code, text in reversed(list(mapping.items())):
+        expr = f'IF({ref}="{code}","{text}",{expr})'
+    return f'IF({ref}="","",{expr})'
+
+
+def metric_words(ref: str) -> str:
+    """A metric code shown as words: ``lead_conversion_rate`` -> ``Lead conversion rate``."""
+    return f'IF({ref}="","",UPPER(LEFT({ref},1))&SUBSTITUTE(MID({ref},2,200),"_"," "))'
+
+
 def text_ref(ref: str) -> str:
     """Show a text input cell, blank as blank (a bare reference shows 0)."""
     return f'IF({ref}="","",{ref})'

@@ -75,6 +75,7 @@ PARAMS = (
     ("year", "Plan year"),
     ("currency", "Currency"),
     ("unit", "Rounding unit (0.01, 1, 1000 ...)"),
+    ("display", "Show amounts in (units/thousands/millions)"),
     ("total_target", "Total target (blank: derived)"),
     ("prior_year_revenue", "Prior-year revenue"),
     ("growth", "Growth on prior year"),
@@ -98,6 +99,7 @@ PARAMS = (
     ("growth_question_mark", "Default growth: question mark"),
     ("growth_dog", "Default growth: dog"),
     ("reallocation_share", "Budget reallocation share"),
+    ("as_of", "KPI actuals run to period (1-12; blank: the year)"),
     ("goal_1", "SMART goal 1"),
     ("goal_2", "SMART goal 2"),
     ("goal_3", "SMART goal 3"),
@@ -125,9 +127,13 @@ FINGERPRINT_METHOD = (
 )
 
 # Columns shared by the Targets and Quotas blocks.
-_CUBE_COLS = {"name": 1, "label": 2, "year": 3, **{q: 4 + i for i, q in enumerate(QUARTERS)},
-              **{m: 8 + i for i, m in enumerate(MONTHS)}, "check": 20, "check_total": 21}
-_HELPER = 23  # first helper column (W); column V stays empty between results and helpers
+_CUBE_COLS = {"name": 1, "label": 2, "year": 3, "py": 4, "growth": 5, "yoy": 6,
+              **{q: 7 + i for i, q in enumerate(QUARTERS)}, "h1": 11, "h2": 12,
+              **{m: 13 + i for i, m in enumerate(MONTHS)}, "check": 25, "check_total": 26}
+#: The last column a Targets or Quotas block prints (the months); its checks sit beside it.
+CUBE_PRINT_LAST = 24
+_HELPER = 28  # first helper column (AB); column AA stays empty between results and helpers
+HALVES = ("h1", "h2")
 
 
 def quote_sheetname(name: str) -> str:
@@ -278,20 +284,29 @@ class Layout:
     def __init__(self, capacity: Capacity):
         self.capacity = c = capacity
         r, p, n, k = c.regions, c.products, c.reps, c.tiers
-        # -- Assumptions: side by side blocks, titles on row 4, headers on row 5.
+        # -- Assumptions: the plan settings (A:B) beside the seasonality (D:E), then the member
+        #    blocks one under another from column A, so that the sheet prints in pages of
+        #    readable width. Titles two rows above, headers one row above the first row.
         self.params = Table(ASSUMPTIONS, 6, len(PARAMS), _cols(1, "label", "value"), "Plan")
         self.quarter_weights = Table(ASSUMPTIONS, 6, 4, _cols(4, "label", "weight"), "Seasonality: quarters")
         self.month_weights = Table(ASSUMPTIONS, 13, 12, _cols(4, "label", "weight"), "Months (optional)")
-        self.regions = Table(ASSUMPTIONS, 6, r, _cols(7, "name", "market", "weight", "prior_year_revenue", "growth",
-                                                      "target"), "Regions")
-        self.products = Table(ASSUMPTIONS, 6, p, _cols(14, "name", "bcg", "weight", "prior_year_revenue", "growth",
-                                                       "gross_margin"), "Products")
-        self.reps = Table(ASSUMPTIONS, 6, n, _cols(21, "name", "region", "share"), "Reps")
-        self.tiers = Table(ASSUMPTIONS, 6, k, _cols(25, "floor", "rate"), "Commission tiers")
-        self.budget = Table(ASSUMPTIONS, 6, c.budget, _cols(28, "item", "category", "kind", "amount", "months",
-                                                            "start_month", "region"), "Budget items")
-        self.kpis = Table(ASSUMPTIONS, 6, c.kpis, _cols(36, "metric", "target", "direction", "unit"), "KPI targets")
-        self.mix = Table(ASSUMPTIONS, 6, r, {"region": 41, **{f"p{j}": 42 + j for j in range(p)}},
+        top = self.params.last_row + 4
+        self.regions = Table(ASSUMPTIONS, top, r, _cols(1, "name", "market", "weight", "prior_year_revenue", "growth",
+                                                        "target"), "Regions")
+        top += r + 4
+        self.products = Table(ASSUMPTIONS, top, p, _cols(1, "name", "bcg", "weight", "prior_year_revenue", "growth",
+                                                         "gross_margin"), "Products")
+        top += p + 4
+        self.reps = Table(ASSUMPTIONS, top, n, _cols(1, "name", "region", "share"), "Reps")
+        top += n + 4
+        self.tiers = Table(ASSUMPTIONS, top, k, _cols(1, "floor", "rate"), "Commission tiers")
+        top += k + 4
+        self.budget = Table(ASSUMPTIONS, top, c.budget, _cols(1, "item", "category", "kind", "amount", "months",
+                                                              "start_month", "region"), "Budget items")
+        top += c.budget + 4
+        self.kpis = Table(ASSUMPTIONS, top, c.kpis, _cols(1, "metric", "target", "direction", "unit"), "KPI targets")
+        top += c.kpis + 4
+        self.mix = Table(ASSUMPTIONS, top, r, {"region": 1, **{f"p{j}": 2 + j for j in range(p)}},
                          "Product mix by region (blank row: the products' weights)")
 
         # -- Targets: company rows and the seasonality helpers, then regions, products, BCG
@@ -328,23 +343,22 @@ class Layout:
                                                                                for g in GRIDS])},
                           "Region x product (regions on the products' weights): running-total rounding")
 
-        # -- Quotas: the regions' block (with the per-region helpers every rep row reads), then
-        #    the base and challenge blocks.
+        # -- Quotas: base block, challenge block, the regions' block with its per-region helpers.
         q = QUOTAS
-        self.quota_regions = Table(q, 6, r, {**_cols(1, "name", "reps", "target", "base_sum", "challenge_sum"),
-                                             "check": 20, **_cols(
+        self.base_quotas = Table(q, 6, n, {**_CUBE_COLS, **_cols(
+            _HELPER, "ri", "ru", "e", "d", "x", "w", "rr", "q", "rho", "units", "al", "be", "be1", "be0",
+            *grid_keys())}, "Base quotas")
+        top = 6 + n + 4
+        self.challenge_quotas = Table(q, top, n, {**_CUBE_COLS, **_cols(
+            _HELPER, "ri", "units", "al", "be", "be1", "be0", *grid_keys())}, "Challenge quotas")
+        top += n + 4
+        self.quota_regions = Table(q, top, r, {**_cols(1, "name", "reps", "target", "base_sum", "challenge_sum"),
+                                               "check": 25, **_cols(
             _HELPER, "units", "D", "S", "k", "W", "W1", "W0", "A", "B", "B1", "B0", "left",
             "ch", "chA", "chB", "chB1", "chB0",
             *[f"cq{x}_{qq}" for x in ("rr", "q", "rho", "val", "a", "b", "b1", "b0") for qq in QUARTERS],
             *[f"cm{x}_{m}" for x in ("rr", "q", "rho", "val") for m in MONTHS])},
                                    "Regions: reps' base quotas add up to the region")
-        top = 6 + r + 4
-        self.base_quotas = Table(q, top, n, {**_CUBE_COLS, **_cols(
-            _HELPER, "ri", "ru", "e", "d", "x", "w", "rr", "q", "rho", "units", "al", "be", "be1", "be0",
-            *grid_keys())}, "Base quotas")
-        top += n + 4
-        self.challenge_quotas = Table(q, top, n, {**_CUBE_COLS, **_cols(
-            _HELPER, "ri", "units", "al", "be", "be1", "be0", *grid_keys())}, "Challenge quotas")
 
         # -- Commission: tier grid, statement, YTD base at target, commission at target.
         self.tier_grid = Grid(COMMISSION, 3, k, {"label": 5, "floor": 6, "basis": 7, "rate": 8, "used": 9,

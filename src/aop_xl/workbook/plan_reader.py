@@ -55,9 +55,9 @@ _TEXT = {"name", "region", "item", "metric"}
 _NUMBER = {"weight", "prior_year_revenue", "growth", "target", "gross_margin", "share", "rate", "amount", "months",
            "start_month"}
 _TEXT_PARAMS = {"company", "currency", "version", "goal_1", "goal_2", "goal_3"}
-_CHOICE_PARAMS = {"status", "allow_negative", "commission_mode", "floor_basis", "payout"}
+_CHOICE_PARAMS = {"status", "allow_negative", "commission_mode", "floor_basis", "payout", "display"}
 _HEADER_KEYS = ("company", "year", "currency", "unit", "total_target", "prior_year_revenue", "growth",
-                "challenge_uplift", "fiscal_year_start", "version", "status")
+                "challenge_uplift", "fiscal_year_start", "version", "status", "display", "as_of")
 _COMMISSION = {"mode": "commission_mode", "floor_basis": "floor_basis", "cap": "cap",
                "min_attainment": "min_attainment", "payout": "payout"}
 _PARAM_PATHS = {**{f"plan.{k}": k for k in (*_HEADER_KEYS, "allow_negative")},
@@ -66,7 +66,7 @@ _PARAM_PATHS = {**{f"plan.{k}": k for k in (*_HEADER_KEYS, "allow_negative")},
                 **{f"growth_defaults.market.{k}": f"growth_{k}" for k in DEFAULT_MARKET_GROWTH},
                 **{f"growth_defaults.bcg.{k}": f"growth_{k}" for k in DEFAULT_BCG_GROWTH}}
 #: Blank settings as the template's formulas read them (N(...) is 0; a blank unit is 1).
-BLANK_PARAMS = {"unit": 1, "challenge_uplift": 0, "red": 0, "amber": 0,
+BLANK_PARAMS = {"unit": 1, "challenge_uplift": 0, "red": 0, "amber": 0, "display": "units",
                 **{f"growth_{k}": 0 for k in (*DEFAULT_MARKET_GROWTH, *DEFAULT_BCG_GROWTH)}}
 BLANK_MEMBER_FIELDS = {("reps", "share"): 0}
 _MEMBER = re.compile(r"^(regions|products|reps|budget|kpis|commission\.tiers)\[(\d+)\](?:\.(\w+))?(.*)$")

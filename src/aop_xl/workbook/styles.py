@@ -2,8 +2,10 @@
 
 Finance-modelling colours: inputs in blue on light yellow and unlocked; calculations black
 and locked; checks in small grey type (red when not zero, by conditional formatting);
-helper columns grey. Amount formats carry the plan's currency and as many decimals as its
-rounding unit.
+helper columns grey. Amounts are shown as a finance reader expects: no currency code in the
+cells (each sheet's subtitle names the currency and the scale), negatives in parentheses,
+zero as a dash, in whole currency with the rounding unit's decimals, or in thousands or
+millions (the plan's ``display``).
 
 User text (names, goals, items) is always written as a literal string: data type ``s`` and
 the quote prefix, so ``=HYPERLINK(...)``, ``+1`` or ``#N/A`` stay text.
@@ -12,7 +14,6 @@ the quote prefix, so ``=HYPERLINK(...)``, ``+1`` or ``#N/A`` stay text.
 from __future__ import annotations
 
 import math
-import re
 
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -31,11 +32,13 @@ AMBER_FILL = PatternFill(fill_type="solid", start_color="FFFFE08A", end_color="F
 GREEN_FILL = PatternFill(fill_type="solid", start_color="FFB9E3B0", end_color="FFB9E3B0")
 _THIN = Side(style="thin", color="FF9AA5B1")
 
-PERCENT = "0.0%"
+PERCENT = '0.0%_);(0.0%);"–"_)'
 RATE = "0.00%"
+DAYS = '#,##0" days"'
+#: The display scales of amounts: name -> (format body, words for a subtitle).
+SCALES = {"units": ("", ""), "thousands": (",", " thousands"), "millions": (",,", " millions")}
 NUMBER = "#,##0.########"
 INTEGER = "0"
-_CURRENCY_OK = re.compile(r"^[^\"\\;\[\]@_*]{1,8}$")
 
 
 def unit_decimals(unit: float | None) -> int:
@@ -49,12 +52,31 @@ def unit_decimals(unit: float | None) -> int:
     return 6
 
 
-def amount_format(currency: str | None, decimals: int) -> str:
-    """Number format of amounts: thousands separators, the unit's decimals, the currency."""
-    body = "#,##0" + ("." + "0" * decimals if decimals else "")
-    if currency and _CURRENCY_OK.match(currency):
-        return f'{body} "{currency}";-{body} "{currency}"'
-    return body
+def amount_format(decimals: int, display: str = "units") -> str:
+    """Number format of amounts: thousands separators, negatives in parentheses, zero as a dash.
+
+    Args:
+        decimals: decimals shown in whole-currency display (the rounding unit's).
+        display: ``units``, ``thousands`` (``#,##0,``) or ``millions`` (``#,##0.0,,``).
+
+    Examples:
+        >>> amount_format(2)
+        '#,##0.00_);(#,##0.00);"–"_)'
+        >>> amount_format(2, "thousands")
+        '#,##0,_);(#,##0,);"–"_)'
+    """
+    if display == "thousands":
+        body = "#,##0,"
+    elif display == "millions":
+        body = "#,##0.0,,"
+    else:
+        body = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return f'{body}_);({body});"–"_)'
+
+
+def scale_words(display: str) -> str:
+    """How a sheet's subtitle names the scale: "", " thousands", " millions"."""
+    return SCALES.get(display, SCALES["units"])[1]
 
 
 class Styles:
@@ -62,13 +84,16 @@ class Styles:
 
     Args:
         wb: the openpyxl workbook.
-        currency: the plan's currency, or None (blank template).
-        decimals: decimals of amounts.
+        currency: the plan's currency, or None (blank template): named in subtitles, never in
+            a number format.
+        decimals: decimals of amounts in whole-currency display.
+        display: the plan's display scale (``units``, ``thousands``, ``millions``).
     """
 
-    def __init__(self, wb, currency: str | None, decimals: int):
+    def __init__(self, wb, currency: str | None, decimals: int, display: str = "units"):
         self._proto_sheet = wb.worksheets[0]
-        amount = amount_format(currency, decimals)
+        self.currency, self.decimals, self.display = currency, decimals, display
+        amount = amount_format(decimals, display)
         unlocked, locked = Protection(locked=False), Protection(locked=True)
         wrap = Alignment(wrap_text=True, vertical="top")
         specs = {
@@ -95,16 +120,19 @@ class Styles:
             "calc_integer": dict(font=CALC_FONT, protection=locked, number_format=INTEGER),
             "calc_percent": dict(font=CALC_FONT, protection=locked, number_format=PERCENT),
             "calc_rate": dict(font=CALC_FONT, protection=locked, number_format=RATE),
+            "calc_days": dict(font=CALC_FONT, protection=locked, number_format=DAYS),
             "total_amount": dict(font=Font(name="Calibri", size=10, bold=True), fill=TOTAL_FILL,
                                  protection=locked, number_format=amount, border=Border(top=_THIN)),
             "total_label": dict(font=Font(name="Calibri", size=10, bold=True), fill=TOTAL_FILL,
                                 border=Border(top=_THIN)),
             "headline_amount": dict(font=Font(name="Calibri", size=12, bold=True), number_format=amount),
-            "check": dict(font=HELPER_FONT, protection=locked, number_format=amount),
+            "check": dict(font=HELPER_FONT, protection=locked, number_format=amount_format(decimals)),
             "helper": dict(font=HELPER_FONT, protection=locked, number_format="General"),
             "meta": dict(font=CALC_FONT, protection=locked),
         }
         self._arrays = {name: self._register(**spec) for name, spec in specs.items()}
+        #: sheet title -> style name -> the (row, col) cells written with it
+        self.used: dict[str, dict[str, set[tuple[int, int]]]] = {}
 
     def _register(self, font=None, fill=None, border=None, alignment=None, protection=None, number_format=None,
                   quote=False):
@@ -140,10 +168,12 @@ class Writer:
         self.ws = ws
         self.styles = styles
         self._cells = ws._cells  # openpyxl's own cell store; Cell objects are placed directly for speed
+        self.used = styles.used.setdefault(ws.title, {})
 
     def _put(self, row: int, col: int, style: str) -> Cell:
         cell = Cell(self.ws, row=row, column=col, style_array=self.styles[style])
         self._cells[(row, col)] = cell
+        self.used.setdefault(style, set()).add((row, col))
         return cell
 
     def formula(self, row: int, col: int, text: str, style: str = "calc_amount") -> Cell:

@@ -15,7 +15,7 @@ from aop_xl.engine.calendar import QUARTERS as QUARTER_NAMES
 from aop_xl.plan import BUDGET_CATEGORIES, CommissionPlan, GrowthDefaults, Header, Kpi, Plan, StatusThresholds
 from aop_xl.workbook import formulas as fx
 from aop_xl.workbook.layout import ASSUMPTIONS, BCG_CLASSES, MARKETS, PARAMS, Layout, check_list
-from aop_xl.workbook.sheets import Context, block_title, headers, month_header_ref, set_widths, title
+from aop_xl.workbook.sheets import Context, block_title, headers, month_header_ref, page_setup, set_widths, title
 
 REALLOCATION_SHARE = inspect.signature(budget_summary).parameters["reallocation_share"].default
 CHOICES = {
@@ -24,6 +24,7 @@ CHOICES = {
     "commission_mode": ("marginal", "retroactive"),
     "floor_basis": ("quota", "absolute"),
     "payout": ("monthly", "quarterly", "annual"),
+    "display": ("units", "thousands", "millions"),
     "market": MARKETS,
     "bcg": BCG_CLASSES,
     "category": BUDGET_CATEGORIES,
@@ -34,7 +35,7 @@ CHOICES = {
 _STYLE = {"company": "input_text", "currency": "input_text", "version": "input_text", "year": "input_integer",
           "fiscal_year_start": "input_integer", "total_target": "input_amount", "prior_year_revenue": "input_amount",
           "cap": "input_amount", "unit": "input_number", "goal_1": "input_long", "goal_2": "input_long",
-          "goal_3": "input_long"}
+          "goal_3": "input_long", "as_of": "input_integer"}
 _PERCENT = {"growth", "challenge_uplift", "min_attainment", "red", "amber", "reallocation_share"}
 
 
@@ -48,10 +49,11 @@ def param_values(plan: Plan | None) -> dict:
     head = h.model_dump() if h is not None else d
     goals = (h.goals if h is not None else []) + [None] * 3
     values = {k: head.get(k) for k in ("company", "year", "currency", "unit", "total_target", "prior_year_revenue",
-                                       "growth", "challenge_uplift", "fiscal_year_start", "version", "status")}
+                                       "growth", "challenge_uplift", "fiscal_year_start", "version", "status",
+                                       "display")}
     values.update(allow_negative="yes" if head.get("allow_negative") else "no", commission_mode=c.mode,
                   floor_basis=c.floor_basis, cap=c.cap, min_attainment=c.min_attainment, payout=c.payout,
-                  red=s.red, amber=s.amber, reallocation_share=REALLOCATION_SHARE)
+                  red=s.red, amber=s.amber, reallocation_share=REALLOCATION_SHARE, as_of=head.get("as_of"))
     values.update({f"growth_{k}": v for k, v in g.market.items()})
     values.update({f"growth_{k}": v for k, v in g.bcg.items()})
     values.update({f"goal_{i + 1}": goals[i] for i in range(3)})
@@ -88,12 +90,17 @@ def build(ctx: Context) -> None:
     _seasonality(ctx, w, plan)
     _members(ctx, w, plan)
     _validations(ws, lay)
-    set_widths(ws, {1: 34, 2: 36, 3: 2, 4: 10, 5: 12, 6: 2, 7: 22, 8: 10, 9: 11, 10: 14, 11: 10, 12: 14, 13: 2,
-                    14: 22, 15: 14, 16: 11, 17: 14, 18: 10, 19: 11, 20: 2, 21: 22, 22: 18, 23: 8, 24: 2, 25: 11,
-                    26: 9, 27: 2, 28: 26, 29: 15, 30: 11, 31: 13, 32: 8, 33: 8, 34: 16, 35: 2, 36: 24, 37: 13,
-                    38: 10, 39: 10, 40: 2, 41: 18})
+    set_widths(ws, {1: 34, 2: 30, 3: 14, 4: 16, 5: 14, 6: 14, 7: 16})
     for j in range(lay.capacity.products):
-        ws.column_dimensions[lay.mix.letter(f"p{j}")].width = 12
+        col = lay.mix.col(f"p{j}")
+        if col > 7:
+            ws.column_dimensions[lay.mix.letter(f"p{j}")].width = 12
+    # The product mix prints only where the plan has one (it is wide and usually empty).
+    mixed = plan is not None and any(r.product_mix for r in plan.regions)
+    if mixed:
+        page_setup(ctx, ws, max(7, lay.mix.col(f"p{lay.capacity.products - 1}")), lay.mix.last_row, title_rows="1:2")
+    else:
+        page_setup(ctx, ws, 7, lay.kpis.last_row, title_rows="1:2", portrait=True)
     ws.freeze_panes = "A6"
 
 
@@ -190,7 +197,7 @@ def _dv(ws, kind: str, sqref: str, **kw) -> None:
 def _validations(ws, lay: Layout) -> None:
     p = lay.params
     keys = [k for k, _ in PARAMS]
-    for key in ("status", "allow_negative", "commission_mode", "floor_basis", "payout"):
+    for key in ("status", "allow_negative", "commission_mode", "floor_basis", "payout", "display"):
         _dv(ws, "list", p.cell("value", keys.index(key)), formula1=check_list(CHOICES[key]))
     _dv(ws, "whole", p.cell("value", keys.index("fiscal_year_start")), operator="between", formula1="1", formula2="12")
     _dv(ws, "decimal", p.cell("value", keys.index("unit")), operator="greaterThan", formula1="0")

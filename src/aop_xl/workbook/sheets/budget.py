@@ -21,6 +21,8 @@ from aop_xl.workbook.sheets import (
     headers,
     month_header_ref,
     months_check,
+    hide_helpers,
+    page_setup,
     set_widths,
     title,
 )
@@ -30,7 +32,7 @@ def build(ctx: Context) -> None:
     """Write the Budget sheet."""
     ws = ctx.sheets[BUDGET]
     w = ctx.writer(BUDGET)
-    title(w, "Budget", "The cost of selling and its return. Items are inputs on Assumptions.")
+    title(w, "Budget", "The cost of selling and its return. Items are inputs on Assumptions.", ctx)
     _items(ctx, w)
     _payout(ctx, w)
     _returns(ctx, w)
@@ -38,6 +40,11 @@ def build(ctx: Context) -> None:
     _reallocation(ctx, w)
     set_widths(ws, {1: 28, 2: 16, 3: 11, 4: 16, 5: 15, 6: 9, 7: 15, **{c: 12 for c in range(8, 20)}, 20: 11,
                     21: 2, 22: 2, 23: 10, 24: 10, 25: 10, 26: 10})
+    lay = ctx.layout
+    last_row = lay.reallocation.last_row
+    page_setup(ctx, ws, lay.items.col("check"), last_row)
+    hide_helpers(ws, lay.items.col("start"), max(max(t.columns.values()) for t in (lay.items, lay.budget_regions,
+                                                                                  lay.reallocation)))
     ws.freeze_panes = "B6"
 
 
@@ -59,13 +66,15 @@ def _items(ctx: Context, w) -> None:
     for i in range(n):
         r = it.row(i)
         c = {k: it.cell(k, i) for k in it.columns}
-        for key in ("item", "category", "kind", "region"):
+        for key in ("item", "region"):
             w.formula(r, it.col(key), fx.text_ref(a.rel(key, i)), "calc_text")
+        w.formula(r, it.col("category"), fx.words(a.rel("category", i), fx.CATEGORY_WORDS), "calc_text")
+        w.formula(r, it.col("kind"), fx.words(a.rel("kind", i), fx.KIND_WORDS), "calc_text")
         w.formula(r, it.col("amount"), f'IF({c["item"]}="",0,{fx.n_(a.rel("amount", i))})', "calc_amount")
         start = a.rel("start_month", i)
         w.formula(r, it.col("start"), f"IF(ISNUMBER({start}),{start},1)", "helper")
         months = a.rel("months", i)
-        w.formula(r, it.col("active"), f'IF({c["item"]}="",0,IF({c["kind"]}="one_time",1,'
+        w.formula(r, it.col("active"), f'IF({c["item"]}="",0,IF({a.rel("kind", i)}="one_time",1,'
                   f'IF(ISNUMBER({months}),{months},13-{c["start"]})))', "helper")
         w.formula(r, it.col("months"), f'IF({c["item"]}="","",{c["active"]})', "calc_integer")
         w.formula(r, it.col("cost"), f"{c['amount']}*{c['active']}", "calc_amount")

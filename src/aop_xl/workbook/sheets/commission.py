@@ -17,9 +17,10 @@ from aop_xl.workbook.sheets import (
     Context,
     block_title,
     flag_nonzero,
-    group_columns,
+    hide_helpers,
     headers,
     month_header_ref,
+    page_setup,
     set_widths,
     title,
 )
@@ -30,7 +31,7 @@ def build(ctx: Context) -> None:
     lay = ctx.layout
     ws = ctx.sheets[COMMISSION]
     w = ctx.writer(COMMISSION)
-    title(w, "Commission", "Tiered commission on each rep's sales: marginal and retroactive, per band.")
+    title(w, "Commission", "Tiered commission on each rep's sales: marginal and retroactive, per band.", ctx)
     _tiers(ctx, w)
     _statement(ctx, w)
     _at_target(ctx, w)
@@ -41,7 +42,9 @@ def build(ctx: Context) -> None:
     set_widths(ws, {st.col("effective_rate"): 10, st.col("check"): 10})
     first, last = st.col("floor_1"), st.col("retro_raw")
     set_widths(ws, {c: 10 for c in range(first, last + 1)})
-    group_columns(ws, first, last)
+    hide_helpers(ws, first, last)
+    last_col = max(st.col("check"), lay.at_target.col(MONTHS[-1]))
+    page_setup(ctx, ws, last_col, lay.total_row(lay.at_target))
     ws.freeze_panes = "C6"
 
 

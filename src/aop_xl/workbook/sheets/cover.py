@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aop_xl.workbook import formulas as fx
 from aop_xl.workbook.layout import COVER, COVER_KEYS, Layout
-from aop_xl.workbook.sheets import Context, set_widths
+from aop_xl.workbook.sheets import Context, page_setup, set_widths
 
 LABELS = {"company": "Company", "year": "Plan year", "currency": "Currency", "version": "Version",
           "status": "Status", "template": "Template", "goal_1": "SMART goal 1", "goal_2": "SMART goal 2",
@@ -41,3 +41,4 @@ def build(ctx: Context) -> None:
     for k, text in enumerate(HOW_TO):
         w.label(row + k, 1, text, "section" if k == 0 else "label")
     set_widths(ctx.sheets[COVER], {1: 18, 2: 110})
+    page_setup(ctx, ctx.sheets[COVER], 2, row + len(HOW_TO) - 1, portrait=False, one_page=True)

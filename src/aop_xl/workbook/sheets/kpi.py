@@ -14,7 +14,7 @@ from openpyxl.formatting.rule import FormulaRule
 from aop_xl.engine.kpi import LAG_DECIMALS, MISSED_LAG
 from aop_xl.workbook import formulas as fx
 from aop_xl.workbook.layout import KPI
-from aop_xl.workbook.sheets import Context, block_title, headers, set_widths, title
+from aop_xl.workbook.sheets import Context, block_title, headers, page_setup, set_widths, title
 from aop_xl.workbook.styles import AMBER_FILL, GREEN_FILL, RED_FILL
 
 STATUSES = ("red", "amber", "green")
@@ -73,4 +73,5 @@ def build(ctx: Context) -> None:
     for name, fill in zip(STATUSES, (RED_FILL, AMBER_FILL, GREEN_FILL)):
         ws.conditional_formatting.add(counts, FormulaRule(formula=[f'{label}="{name}"'], fill=fill))
     set_widths(ws, {1: 28, 2: 11, 3: 11, 4: 15, 5: 15, 6: 15, 7: 10, 8: 10, 9: 2, 10: 16, 11: 8})
+    page_setup(ctx, ws, k.col("count"), max(t.last_row, k.last_row))
     ws.freeze_panes = "B6"

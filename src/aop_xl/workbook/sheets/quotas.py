@@ -5,7 +5,7 @@ rounding so that the reps of a region add up to the region's months (docs/engine
 
 The reps of a region are scattered over the rep block (plan order); every per-region sum
 and rank carries a ``(region column = region)`` factor. Per-region helpers (decimals, weight
-sums, the challenge months) sit in the regions block at the top. A month's aggregates (units
+sums, the challenge months) sit in the regions block at the bottom. A month's aggregates (units
 left to place, reps with room) are written into each rep's formula rather than read from the
 regions block: LibreOffice's threaded calculation computes an INDEX into a block that itself
 sums the reps' cells wrong (#VALUE!).
@@ -14,15 +14,16 @@ sums the reps' cells wrong (#VALUE!).
 from __future__ import annotations
 
 from aop_xl.workbook import formulas as fx
-from aop_xl.workbook.layout import GRIDS, MONTHS, QUARTERS, QUOTAS, TARGETS
+from aop_xl.workbook.layout import CUBE_PRINT_LAST, GRIDS, MONTHS, QUARTERS, QUOTAS, TARGETS
 from aop_xl.workbook.sheets import (
     Context,
     block_title,
     cube_headers,
     flag_nonzero,
-    group_columns,
     headers,
+    hide_helpers,
     months_check,
+    page_setup,
     quarter_sums,
     set_widths,
     title,
@@ -35,7 +36,7 @@ def build(ctx: Context) -> None:
     lay = ctx.layout
     ws = ctx.sheets[QUOTAS]
     w = ctx.writer(QUOTAS)
-    title(w, "Quotas", "Base quota: the rep's share of its region's target. Challenge: base x (1 + uplift).")
+    title(w, "Quotas", "Base quota: the rep's share of its region's target. Challenge: base x (1 + uplift).", ctx)
     _base(ctx, w)
     _challenge(ctx, w)
     _regions(ctx, w)
@@ -44,7 +45,8 @@ def build(ctx: Context) -> None:
     first = lay.base_quotas.col("ri")
     last = max(max(t.columns.values()) for t in (lay.base_quotas, lay.challenge_quotas, lay.quota_regions))
     set_widths(ws, {c: 10 for c in range(first, last + 1)})
-    group_columns(ws, first, last)
+    hide_helpers(ws, first, last)
+    page_setup(ctx, ws, CUBE_PRINT_LAST, lay.quota_regions.last_row, title_rows="4:5")
     ws.freeze_panes = "C6"
 
 

@@ -20,15 +20,25 @@ from openpyxl.utils import get_column_letter
 
 from aop_xl.engine.calendar import MONTH_NAMES
 from aop_xl.workbook import formulas as fx
-from aop_xl.workbook.layout import BCG_CLASSES, GRIDS, MONTHS, QUARTERS, SEASON_ROW_LABELS, TARGETS
+from aop_xl.workbook.layout import (
+    BCG_CLASSES,
+    CUBE_PRINT_LAST,
+    GRIDS,
+    MONTHS,
+    QUARTERS,
+    SEASON_ROW_LABELS,
+    TARGETS,
+)
 from aop_xl.workbook.sheets import (
     Context,
     block_title,
     cube_headers,
     flag_nonzero,
-    group_columns,
     headers,
+    hide_helpers,
     months_check,
+    page_setup,
+    prior_year,
     quarter_sums,
     set_widths,
     title,
@@ -74,7 +84,7 @@ def build(ctx: Context) -> None:
     lay = ctx.layout
     ws = ctx.sheets[TARGETS]
     w = ctx.writer(TARGETS)
-    title(w, "Targets", "Region x product x month, split exactly to the rounding unit, margins first.")
+    title(w, "Targets", "Region x product x month, split exactly to the rounding unit, margins first.", ctx)
     _scalars(ctx, w)
     _company(ctx, w)
     _regions(ctx, w)
@@ -87,7 +97,10 @@ def build(ctx: Context) -> None:
     last = max(max(t.columns.values()) for t in (lay.scalars, lay.region_targets, lay.product_targets, lay.cube,
                                                  lay.grid))
     set_widths(ws, {c: 10 for c in range(lay.scalars.col("unit"), last + 1)})
-    group_columns(ws, lay.scalars.col("unit"), last)
+    hide_helpers(ws, lay.scalars.col("unit"), last)
+    rows = lay.season_rows
+    ws.row_dimensions.group(min(rows.values()), max(rows.values()), outline_level=1, hidden=True)
+    page_setup(ctx, ws, CUBE_PRINT_LAST, lay.total_row(lay.cube), title_rows="4:5")
     ws.freeze_panes = "C6"
 
 
@@ -201,6 +214,7 @@ def _company(ctx: Context, w) -> None:
     for key in MONTHS:
         w.formula(row, c.col(key), ctx.amount(f"{c.letter(key)}{rows['M']}"), "total_amount")
     quarter_sums(w, c, row, "total_amount")
+    prior_year(w, c, row, lay.param("prior_year_revenue"), "total_amount")
     months_check(ctx, w, c, row)
     w.formula(row, c.col("check_total"), ctx.check(f"SUM({rt.range('year', qualified=False)})",
                                                    c.cell("year", 0, col_abs=True, row_abs=True)), "check")
@@ -311,7 +325,7 @@ def _regions(ctx: Context, w) -> None:
         c = {k: rt.cell(k, i) for k in rt.columns}
         name, target = a.rel("name", i), a.rel("target", i)
         w.formula(r, rt.col("name"), fx.text_ref(name), "calc_text")
-        w.formula(r, rt.col("label"), fx.text_ref(a.rel("market", i)), "calc_text")
+        w.formula(r, rt.col("label"), fx.words(a.rel("market", i), fx.MARKET_WORDS), "calc_text")
         w.formula(r, rt.col("e"), member_weight(ctx, a, i, "market", ("core", "growth", "new")), "helper")
         w.formula(r, rt.col("der"), derived(a, i), "helper")
         w.formula(r, rt.col("locked"), f'IF(AND({name}<>"",ISNUMBER({target})),1,0)', "helper")
@@ -345,6 +359,7 @@ def _regions(ctx: Context, w) -> None:
                   lambda row, col, units: w.formula(row, col, ctx.amount(units), "calc_amount"))
         w.formula(r, rt.col("year"), ctx.amount(c["units"]), "calc_amount")
         quarter_sums(w, rt, r)
+        prior_year(w, rt, r, f'IF({name}="","",{a.rel("prior_year_revenue", i)})')
         months_check(ctx, w, rt, r)
         first, last = cube.row(i * P), cube.row(i * P + P - 1)
         year = cube.letter("year")
@@ -386,6 +401,8 @@ def _total_row(ctx: Context, w, table, label: str) -> None:
         col = table.letter(key)
         w.formula(row, table.col(key), f"SUM({col}{table.first_row}:{col}{table.last_row})", "total_amount")
     quarter_sums(w, table, row, "total_amount")
+    py = f"{table.letter('py')}{table.first_row}:{table.letter('py')}{table.last_row}"
+    prior_year(w, table, row, f'IF(COUNT({py})>0,SUM({py}),"")', "total_amount")
     months_check(ctx, w, table, row)
     total = lay.company.cell("year", 0, col_abs=True, row_abs=True)
     w.formula(row, table.col("check_total"), ctx.check(f"{table.letter('year')}{row}", total), "check")
@@ -409,7 +426,7 @@ def _products(ctx: Context, w) -> None:
         r = pt.row(j)
         c = {k: pt.cell(k, j) for k in pt.columns}
         w.formula(r, pt.col("name"), fx.text_ref(a.rel("name", j)), "calc_text")
-        w.formula(r, pt.col("label"), fx.text_ref(a.rel("bcg", j)), "calc_text")
+        w.formula(r, pt.col("label"), fx.words(a.rel("bcg", j), fx.BCG_WORDS), "calc_text")
         w.formula(r, pt.col("e"), member_weight(ctx, a, j, "bcg", BCG_CLASSES), "helper")
         w.formula(r, pt.col("der"), derived(a, j), "helper")
         w.formula(r, pt.col("pyu"), f"IF({c['der']}=1,{c['e']},0)", "helper")
@@ -433,6 +450,7 @@ def _products(ctx: Context, w) -> None:
             col = cube.letter(key)
             w.formula(r, pt.col(key), "+".join(f"{col}{cube.row(i * P + j)}" for i in range(R)), "calc_amount")
         quarter_sums(w, pt, r)
+        prior_year(w, pt, r, f'IF({a.rel("name", j)}="","",{a.rel("prior_year_revenue", j)})')
         months_check(ctx, w, pt, r)
     _total_row(ctx, w, pt, "Total of products")
 
@@ -445,11 +463,13 @@ def _classes(ctx: Context, w) -> None:
     classes = pt.range("label", qualified=False)
     for k, name in enumerate(BCG_CLASSES):
         r = ct.row(k)
-        w.label(r, ct.col("name"), name)
+        w.label(r, ct.col("name"), fx.BCG_WORDS[name])
         for key in ("year", *MONTHS):
             w.formula(r, ct.col(key), f"SUMPRODUCT(({classes}=$A{r})*{pt.range(key, qualified=False)})",
                       "calc_amount")
         quarter_sums(w, ct, r)
+        pys = pt.range("py", qualified=False)
+        prior_year(w, ct, r, f'IF(SUMPRODUCT(({classes}=$A{r})*({pys}<>""))>0,SUMIF({classes},$A{r},{pys}),"")')
         months_check(ctx, w, ct, r)
     _total_row(ctx, w, ct, "Total of classes")
 
