@@ -268,8 +268,10 @@ def _shown(value: Any, unit: float | None = None) -> str:
     if isinstance(value, (int, float)) and unit is not None:
         decimals = max(0, -int(math.floor(math.log10(unit)))) if unit < 1 else 0
         return f"{value:,.{decimals}f}"
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
         return f"{int(value)}"
+    if isinstance(value, float):
+        return repr(value)
     text = str(value)
     return json.dumps(text if len(text) <= 60 else text[:57] + "...", ensure_ascii=False)
 

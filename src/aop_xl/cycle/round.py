@@ -228,6 +228,17 @@ def _lock(fd: int) -> None:
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
+def round_of_master(path: str | os.PathLike | None) -> Round | None:
+    """The round whose master workbook ``path`` is, or None (another workbook, never saved)."""
+    if path is None:
+        return None
+    path = Path(path)
+    if not (path.parent / ROUND_FILE).is_file():
+        return None
+    rnd = Round(path.parent)
+    return rnd if path.name.casefold() == rnd.master_path.name.casefold() else None
+
+
 def open_round(folder: str | os.PathLike) -> Round:
     """Open an existing round folder.
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from aop_xl.engine.commission import commission_statement
+from aop_xl.cycle.round import round_of_master
 from aop_xl.engine.reconcile import reconcile
 from aop_xl.errors import AopError, PlanError, WorkbookError
 from aop_xl.workbook.book import Book
@@ -37,6 +38,8 @@ from aop_xl.workbook.sheets.meta import plan_fingerprint
 from aop_xl.workbook.styles import unit_decimals
 
 DEFAULT_TOLERANCE = inspect.signature(reconcile).parameters["tolerance"].default
+#: Where the Collect button looks for returned workbooks, in the round folder.
+INBOX = "inbox"
 ACTUALS_FILE = "actuals.csv"
 ALERT_LINES = 25
 
@@ -344,6 +347,9 @@ def reconcile_plan(book: Book | None = None, method: str = "keep", tolerance: fl
 
 
 def _reconcile(book: Book, method: str, tolerance: float | None, alpha: float) -> MacroResult:
+    rnd = round_of_master(book.path)
+    if rnd is not None:
+        return _reconcile_round(book, rnd, method, tolerance, alpha)
     plan = read_plan(book)
     if BOTTOM_UP not in book.sheet_names():
         write_bottom_up(book, plan)
@@ -360,6 +366,77 @@ def _reconcile(book: Book, method: str, tolerance: float | None, alpha: float) -
                f"(gap {_money(gap, unit)}); {len(rec.flagged)} of {len(rec.gaps)} rows outside "
                f"{tolerance:.1%}. Proposal ({method}) {_money(rec.total_proposal, unit)}: see the {RECONCILE} sheet.")
     return MacroResult("Reconcile", messages=[message])
+
+
+# ---------------------------------------------------------------------------- planning round
+#
+# On a round's master workbook (aop_xl.cycle), the round's buttons call the same library
+# functions as `aop-xl distribute`, `collect` and `reconcile`; the sheets they change are
+# written into the open workbook (the file is open, so it is not rewritten on disk).
+
+
+def generate_regional_workbooks(book: Book | None = None, by: str = "region") -> MacroResult:
+    """Write one workbook per region (or rep) into the round's outbox, as ``aop-xl distribute``.
+
+    The open workbook must be the master of a planning round (``aop-xl round init``).
+    """
+    return _run("Generate regional workbooks", book, lambda b: _distribute(b, by))
+
+
+def collect_submissions(book: Book | None = None, inbox: str | Path | None = None,
+                        replace: bool = False) -> MacroResult:
+    """Collect returned workbooks (default: the round's ``inbox`` folder), as ``aop-xl collect``,
+    and write the collected proposals into this workbook's Bottom-up sheet."""
+    return _run("Collect submissions", book, lambda b: _collect(b, inbox, replace))
+
+
+def _round(book: Book):
+    rnd = round_of_master(book.path)
+    if rnd is None:
+        raise WorkbookError(f"{book_name(book)} is not the master workbook of a planning round: start one with "
+                            "`aop-xl round init PLAN -o FOLDER` and open the AOP workbook in that folder")
+    return rnd
+
+
+def _distribute(book: Book, by: str) -> MacroResult:
+    from aop_xl.cycle.distribute import distribute
+
+    summary = distribute(_round(book), by)
+    lines = summary.lines()
+    return MacroResult("Generate regional workbooks", messages=[lines[0], *[x for x in lines if x.startswith("note")]],
+                       findings=[f"{key}: {reason}" for key, reason in summary.failed],
+                       paths=[summary.outbox / f for _, f in summary.written])
+
+
+def _collect(book: Book, inbox, replace: bool) -> MacroResult:
+    from aop_xl.cycle.collect import collect
+    from aop_xl.cycle.master import write_round_bottom_up
+    from aop_xl.cycle.proposals import round_bottom_up
+
+    rnd = _round(book)
+    folder = Path(inbox) if inbox is not None else rnd.folder / INBOX
+    if inbox is None and not folder.is_dir():
+        raise WorkbookError(f"put the returned workbooks in {folder} (or give inbox=...), then click again")
+    summary = collect(rnd, [folder], replace=replace, update_master=False)
+    write_round_bottom_up(book, rnd.plan, round_bottom_up(rnd))
+    counts = ", ".join(f"{n} {s}" for s, n in summary.counts().items() if n) or "no files"
+    findings = [f"{Path(o.file).name}: {o.state}: {o.reason}" for o in summary.outcomes
+                if o.state != "accepted" and not o.seen_before]
+    return MacroResult("Collect submissions", messages=[f"{len(summary.outcomes)} file(s) in {folder}: {counts}. The "
+                                                        f"{BOTTOM_UP} sheet shows the accepted proposals."],
+                       findings=findings, paths=summary.reports)
+
+
+def _reconcile_round(book: Book, rnd, method: str, tolerance: float | None, alpha: float) -> MacroResult:
+    from aop_xl.cycle.master import write_round_bottom_up
+    from aop_xl.cycle.proposals import round_bottom_up
+    from aop_xl.cycle.reconcile import reconcile_round
+
+    result = reconcile_round(rnd, method=method, tolerance=tolerance, alpha=alpha, update_master=False)
+    write_round_bottom_up(book, rnd.plan, round_bottom_up(rnd))
+    write_reconcile(book, rnd.plan, result.result, result.tolerance, alpha)
+    lines = result.lines(rnd.plan.plan.unit)
+    return MacroResult("Reconcile", messages=[*lines[:2], f"See the {RECONCILE} sheet."], paths=result.files)
 
 
 # ---------------------------------------------------------------------------- PDF
