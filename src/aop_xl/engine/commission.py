@@ -19,11 +19,12 @@ Rules this module adds where the domain is silent:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from aop_xl.engine.quota import annual_quotas
+from aop_xl.engine.quota import annual_quotas, quota_units
 from aop_xl.errors import PlanError
 from aop_xl.plan import DEFAULT_TIERS, Plan, Tier
 from aop_xl.units import from_units, to_units
@@ -306,6 +307,15 @@ def _sales_by_rep(plan: Plan, sales) -> np.ndarray:
     return out
 
 
+def _rounded_bands(s, base, chal, unit: float, **kw) -> tuple[np.ndarray, np.ndarray]:
+    # Band amounts in whole units as differences of rounded running totals (they add up to the
+    # marginal commission exactly), and the retroactive commission in whole units.
+    running = to_units(np.cumsum(commission_by_band(s, base, chal, **kw), axis=-1), unit, round_half=True)
+    bands = np.diff(running, axis=-1, prepend=0)
+    retro = to_units(commission(s, base, chal, mode="retroactive", **kw), unit, round_half=True)
+    return np.asarray(bands, dtype=np.int64), np.asarray(retro, dtype=np.int64)
+
+
 def commission_statement(plan: Plan, sales) -> pd.DataFrame:
     """The commission statement: one row per rep of the plan, rounded to the plan's unit.
 
@@ -340,10 +350,9 @@ def commission_statement(plan: Plan, sales) -> pd.DataFrame:
         raise PlanError(f'reps: "{q["rep"][base <= 0].iloc[0]}" has no base quota, which its commission tiers need')
     kw = dict(tiers=c.tiers, cap=c.cap, min_attainment=c.min_attainment, floor_basis=c.floor_basis)
     unit = plan.plan.unit
-    running = to_units(np.cumsum(commission_by_band(s, base, chal, **kw), axis=-1), unit, round_half=True)
-    bands = np.diff(running, axis=-1, prepend=0)
+    bands, retro_units = _rounded_bands(s, base, chal, unit, **kw)
     marginal = from_units(bands.sum(axis=-1), unit)
-    retro = from_units(to_units(commission(s, base, chal, mode="retroactive", **kw), unit, round_half=True), unit)
+    retro = from_units(retro_units, unit)
     paid = np.asarray(marginal if c.mode == "marginal" else retro, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         attainment = np.where(base > 0, s / base, np.nan)
@@ -360,3 +369,226 @@ def commission_statement(plan: Plan, sales) -> pd.DataFrame:
     out["commission_retroactive"] = np.asarray(retro, dtype=float)
     out["effective_rate"] = rate
     return out
+
+
+# ------------------------------------------------------------------------------------ the year in motion
+#
+# Commission during the year (docs/engine.md, "The year in motion"): each rep's months covered
+# (start, end), its region month by month (moves), its in-year quotas (the plan's monthly
+# quotas of the months covered), and per payout period the year-to-date commission, what was
+# paid before, this payment (a true-up, negative for a clawback) and the draw.
+
+#: Months in one payout period.
+PAYOUT_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
+
+
+@dataclass(frozen=True)
+class RepYear:
+    """Each rep's fiscal year as the in-year rules see it (arrays in plan order of reps).
+
+    Attributes:
+        covered: (N, 12) bool, the months the rep covers (``reps[].start`` .. ``reps[].end``).
+        region: (N, 12) int, the index of the rep's region in each month (after ``moves``).
+        base_months, challenge_months: (N, 12) whole units, the plan's monthly quotas in the
+            months covered, 0 in the others.
+        draw_months: (N, 12) whole units, the guaranteed minimum of each month covered.
+    """
+
+    covered: np.ndarray
+    region: np.ndarray
+    base_months: np.ndarray
+    challenge_months: np.ndarray
+    draw_months: np.ndarray
+
+    @property
+    def base(self) -> np.ndarray:
+        """Annual in-year base quotas (N,), whole units: the sum of the months covered."""
+        return self.base_months.sum(axis=1)
+
+    @property
+    def challenge(self) -> np.ndarray:
+        """Annual in-year challenge quotas (N,), whole units."""
+        return self.challenge_months.sum(axis=1)
+
+
+def rep_year(plan: Plan) -> RepYear:
+    """The months each rep covers, its region by month and its in-year quotas.
+
+    A rep's in-year quota is the plan's (its row of the rep x month table, which follows the
+    seasonality) in the months it covers: a rep starting in month 4 has the quota of months
+    4 to 12, prorated by the seasonality of those months, never by a straight line. A move
+    keeps the rep's quota and changes the region (team) its months count towards.
+
+    Args:
+        plan: a validated plan.
+
+    Returns:
+        The :class:`RepYear`.
+
+    Examples:
+        >>> from aop_xl import load_plan
+        >>> y = rep_year(load_plan())
+        >>> bool(y.covered.all()), int(y.base[0]) == int(annual_quotas(load_plan())["base_quota"][0] * 100)
+        (True, True)
+    """
+    _, _, base_m, chal_m = quota_units(plan)
+    h = plan.plan
+    n = len(plan.reps)
+    covered = np.zeros((n, 12), dtype=bool)
+    region = np.zeros((n, 12), dtype=np.int64)
+    draw = np.zeros((n, 12), dtype=np.int64)
+    names = plan.region_names
+    months = np.arange(1, 13)
+    for i, rep in enumerate(plan.reps):
+        first = max(h.month_period(rep.start), 1) if rep.start is not None else 1
+        last = min(h.month_period(rep.end), 12) if rep.end is not None else 12
+        covered[i] = (months >= first) & (months <= last)
+        region[i] = names.index(rep.region)
+        for move in rep.moves:
+            region[i, months >= h.month_period(move.month)] = names.index(move.region)
+        if rep.draw:
+            draw[i] = np.where(covered[i], to_units(rep.draw, h.unit, field=f"reps[{i}].draw"), 0)
+    base = np.where(covered, np.asarray(base_m, dtype=np.int64).reshape(n, 12), 0)
+    chal = np.where(covered, np.asarray(chal_m, dtype=np.int64).reshape(n, 12), 0)
+    return RepYear(covered, region, base, chal, draw)
+
+
+def payout_ends(payout: str, as_of: int = 12) -> list[int]:
+    """The months (1..12) whose commission is paid: the ends of the payout periods up to
+    ``as_of``, and ``as_of`` itself when it falls inside a period (an open period, accrued).
+
+    Examples:
+        >>> payout_ends("quarterly", 5), payout_ends("quarterly", 6), payout_ends("annual")
+        ([3, 5], [3, 6], [12])
+    """
+    if payout not in PAYOUT_MONTHS:
+        raise PlanError(f"payout: must be one of {tuple(PAYOUT_MONTHS)}, got {payout!r}")
+    if isinstance(as_of, bool) or not isinstance(as_of, (int, np.integer)) or not 1 <= as_of <= 12:
+        raise PlanError(f"as_of: must be a fiscal month 1..12, got {as_of!r}")
+    step = PAYOUT_MONTHS[payout]
+    ends = list(range(step, int(as_of) + 1, step))
+    return ends if ends and ends[-1] == as_of else [*ends, int(as_of)]
+
+
+def period_label(payout: str, end: int) -> str:
+    """A payout period's name: ``M04`` (monthly), ``Q2`` (quarterly), ``FY`` (annual); an open
+    period is named after the period it belongs to."""
+    if payout == "monthly":
+        return f"M{end:02d}"
+    if payout == "quarterly":
+        return f"Q{(end - 1) // 3 + 1}"
+    return "FY"
+
+
+def _sales_grid(plan: Plan, sales) -> np.ndarray:
+    n = len(plan.reps)
+    if isinstance(sales, pd.DataFrame):
+        sales = sales.reindex(index=plan.rep_names, fill_value=0.0)
+    s = _finite(sales, "sales")
+    if s.shape != (n, 12):
+        raise PlanError(f"sales: expected one row per rep ({n}) and 12 fiscal months, got shape {s.shape}")
+    return s
+
+
+def inyear_statements(plan: Plan, sales, as_of: int = 12) -> pd.DataFrame:
+    """Commission statements per rep and payout period, on year-to-date tiers with true-ups.
+
+    For each payout period up to ``as_of`` (and the open period containing ``as_of``):
+    the year-to-date commission on the year-to-date sales against the rep's in-year annual
+    quotas (:func:`rep_year`), in the plan's mode, with its cap and minimum attainment,
+    rounded to the unit (bands as differences of rounded running totals); the guarantee of
+    the draw to date; ``paid_to_date`` = the larger of the two; ``payment`` = paid to date -
+    what was paid by the end of the previous period (negative: a clawback). So the payments
+    of a year add up to max(commission on the year's sales, the year's draws) for every rep.
+
+    Args:
+        plan: a validated plan (quotas, tiers, payout, reps' in-year changes).
+        sales: credited sales per rep (plan order) and fiscal month: an (N, 12) array, or a
+            DataFrame indexed by rep name with 12 columns (missing reps count as 0).
+        as_of: the last fiscal month with actuals (1..12).
+
+    Returns:
+        One row per rep and period (reps in plan order, periods in order): ``rep``,
+        ``region`` (at the period's end), ``period``, ``end`` (month), ``closed`` (False for
+        an open period), ``months_covered``, ``sales`` (the period's), ``ytd_sales``,
+        ``ytd_base_quota`` (the quota of the months to date), ``base_quota``,
+        ``challenge_quota`` (annual, in-year), ``attainment`` (YTD sales / annual base),
+        ``ytd_attainment`` (YTD sales / YTD quota), ``band`` (1-based), ``band_1``..,
+        ``commission_marginal``, ``commission_retroactive``, ``ytd_commission`` (the plan's
+        mode), ``min_attainment_met``, ``capped``, ``guarantee``, ``paid_to_date``,
+        ``paid_before``, ``payment``, ``draw_balance`` (draws advanced, not yet recovered).
+        Money is rounded to the unit.
+
+    Raises:
+        PlanError: a bad sales grid or ``as_of``; a rep without a quota under tiers that
+            need one.
+
+    Examples:
+        >>> from aop_xl import load_plan
+        >>> plan = load_plan()
+        >>> grid = np.zeros((12, 12)); grid[0, :3] = [400_000, 500_000, 600_000]
+        >>> st = inyear_statements(plan, grid, as_of=4)
+        >>> st.loc[st.rep == "An Nguyen", ["period", "closed", "ytd_sales", "payment"]].values.tolist()
+        [['Q1', True, 1500000.0, 15000.0], ['Q2', False, 1500000.0, 0.0]]
+    """
+    c, unit = plan.commission, plan.plan.unit
+    ends = payout_ends(c.payout, as_of)
+    s = _sales_grid(plan, sales)
+    y = rep_year(plan)
+    n, p = len(plan.reps), len(ends)
+    e = np.asarray(ends) - 1
+    cum = np.cumsum(s, axis=1)
+    ytd = cum[:, e]
+    base, chal = from_units(y.base, unit), from_units(y.challenge, unit)
+    base = np.asarray(base, dtype=float).reshape(n, 1)
+    chal = np.asarray(chal, dtype=float).reshape(n, 1)
+    floors, _ = _tiers(c.tiers)
+    if n and _needs_base(floors, c.floor_basis, c.min_attainment) and (base <= 0).any():
+        raise PlanError(f'reps: "{plan.reps[int(np.flatnonzero(base <= 0)[0])].name}" has no in-year base quota, '
+                        "which its commission tiers need")
+    kw = dict(tiers=c.tiers, cap=c.cap, min_attainment=c.min_attainment, floor_basis=c.floor_basis)
+    bands, retro = _rounded_bands(ytd, base, chal, unit, **kw) if n else (np.zeros((0, p, len(floors)), np.int64),
+                                                                          np.zeros((0, p), np.int64))
+    marginal = bands.sum(axis=-1)
+    earned = marginal if c.mode == "marginal" else retro
+    guarantee = np.cumsum(y.draw_months, axis=1)[:, e]
+    paid = np.maximum(earned, guarantee)
+    before = np.concatenate([np.zeros((n, 1), np.int64), paid[:, :-1]], axis=1)
+    closed = np.array([end % PAYOUT_MONTHS[c.payout] == 0 for end in ends])
+    period_sales = ytd - np.concatenate([np.zeros((n, 1)), ytd[:, :-1]], axis=1)
+    ytd_quota = np.cumsum(y.base_months, axis=1)[:, e]
+    uncapped = commission(ytd, base, chal, mode=c.mode, tiers=c.tiers, min_attainment=c.min_attainment,
+                          floor_basis=c.floor_basis) if n else np.zeros((0, p))
+    met = (np.asarray(_eligible(ytd, base, c.min_attainment)) & np.ones((n, p), bool)) if n else np.zeros((0, p), bool)
+    reached = band_reached(ytd, base, chal, c.tiers, c.floor_basis) if n else np.zeros((0, p), np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        attainment = np.where(base > 0, ytd / base, np.nan)
+        ytd_quota_amount = np.asarray(from_units(ytd_quota, unit), dtype=float).reshape(n, p)
+        ytd_attainment = np.where(ytd_quota_amount > 0, ytd / ytd_quota_amount, np.nan)
+    cap = np.inf if c.cap is None else c.cap
+    rows = {
+        "rep": np.repeat(plan.rep_names, p),
+        "region": [plan.region_names[y.region[i, end - 1]] for i in range(n) for end in ends],
+        "period": [period_label(c.payout, end) for end in ends] * n,
+        "end": np.tile(ends, n),
+        "closed": np.tile(closed, n),
+        "months_covered": np.cumsum(y.covered, axis=1)[:, e].reshape(-1),
+        "sales": period_sales.reshape(-1),
+        "ytd_sales": ytd.reshape(-1),
+        "ytd_base_quota": ytd_quota_amount.reshape(-1),
+        "base_quota": np.repeat(base[:, 0], p),
+        "challenge_quota": np.repeat(chal[:, 0], p),
+        "attainment": attainment.reshape(-1),
+        "ytd_attainment": ytd_attainment.reshape(-1),
+        "band": np.asarray(reached, dtype=np.int64).reshape(-1) + 1,
+    }
+    for k in range(len(floors)):
+        rows[f"band_{k + 1}"] = np.asarray(from_units(bands[..., k].reshape(-1), unit), dtype=float)
+    money = {"commission_marginal": marginal, "commission_retroactive": retro, "ytd_commission": earned}
+    rows.update({k: np.asarray(from_units(v.reshape(-1), unit), dtype=float) for k, v in money.items()})
+    rows["min_attainment_met"] = met.reshape(-1)
+    rows["capped"] = (np.asarray(uncapped).reshape(-1) > cap)
+    money = {"guarantee": guarantee, "paid_to_date": paid, "paid_before": before, "payment": paid - before,
+             "draw_balance": np.maximum(guarantee - earned, 0)}
+    rows.update({k: np.asarray(from_units(v.reshape(-1), unit), dtype=float) for k, v in money.items()})
+    return pd.DataFrame(rows)
