@@ -704,3 +704,117 @@ def round_identity_table(layout: Layout) -> Table:
     """
     meta = layout.meta
     return Table(META, meta.last_row + 3, len(ROUND_KEYS), dict(meta.columns), "Planning round")
+
+
+# =================================================================================================
+# The year in motion (aop_xl.cycle.inyear: aop-xl actuals, the KPI and statement macros): the
+# Actuals sheet (inputs: the reps' changes during the year and the loaded deal lines) and the
+# In-year sheet (formulas over them). Both are added to a built workbook by the first load and
+# rebuilt by every load; the template's own sheets are read through the layout above.
+# =================================================================================================
+
+ACTUALS, IN_YEAR = "Actuals", "In-year"
+#: Sheets a load of actuals adds, in this order after the Summary.
+IN_YEAR_SHEETS = (ACTUALS, IN_YEAR)
+#: The Actuals sheet's information cells (label in column A, value in column B), from row 5.
+ACTUALS_INFO = (("lines", "Deal lines loaded"), ("decimals", "Decimal places of amounts"),
+                ("loaded", "Last loaded from"))
+#: Moves a rep may have in the workbook (a plan file may have more only as far as the year allows).
+WORKBOOK_MOVES = 3
+REP_CHANGE_COLUMNS = ("rep", "start", "end", "draw",
+                      *[f"move{k}_{x}" for k in range(1, WORKBOOK_MOVES + 1) for x in ("month", "region")])
+REP_CHANGE_HELPERS = ("first", "last", *[f"move{k}" for k in range(1, WORKBOOK_MOVES + 1)])
+#: The deal lines as loaded (docs/actuals.md): one row per rep credited.
+ACTUAL_COLUMNS = ("key", "source", "date", "fiscal_year", "period", "deal", "region", "product", "rep", "customer",
+                  "type", "share", "amount", "order", "created", "complaint", "nps")
+#: Rows of the In-year sheet's rules block (key, label).
+IN_YEAR_RULES = (("complaint_ceiling", "Health: complaint rate scoring 0"), ("healthy", "Health: healthy from score"),
+                 ("watch", "Health: watch from score"), ("payout_months", "Months in a payout period"))
+#: Performance blocks (dimension, title) and their columns.
+IN_YEAR_DIMENSIONS = (("region", "Regions"), ("team", "Teams (the reps of a region, month by month)"),
+                      ("product", "Products"), ("rep", "Reps"))
+PERFORMANCE_COLUMNS = ("member", "month_actual", "month_target", "qtd_actual", "qtd_target", "ytd_actual",
+                       "ytd_target", "variance", "share", "attainment", "lag", "status", "py_ytd", "growth")
+STATEMENT_YTD_COLUMNS = ("rep", "region", "period", "closed", "ytd_sales", "ytd_quota", "base", "challenge",
+                         "attainment", "ytd_attainment", "band", "marginal", "retroactive", "ytd_commission",
+                         "guarantee", "paid_to_date", "paid_before", "payment", "draw_balance")
+KPI_YTD_COLUMNS = ("metric", "key", "name", "kind", "direction", "target", "ytd_target", "actual", "variance", "lag",
+                   "status")
+CUSTOMER_COLUMNS = ("customer", "py_revenue", "trailing", "ytd_revenue", "orders", "gross", "order_value",
+                    "frequency", "value_ratio", "flagged", "complaints", "complaint_rate", "nps_count", "nps",
+                    "score", "tier", "action")
+#: Grids of the In-year sheet with one row per rep and a column per fiscal month (and the year).
+REP_GRIDS = (("region", "Region, month by month"), ("base", "In-year base quota"),
+             ("challenge", "In-year challenge quota"), ("sales", "Sales credited"),
+             ("ytd_sales", "Sales, year to date"), ("ytd_commission", "Commission earned, year to date"),
+             ("guarantee", "Draw guaranteed, year to date"), ("paid", "Paid to date at each payout"),
+             ("payment", "Payment at each payout (negative: clawback)"))
+MOVERS = 5
+
+
+class InYearLayout:
+    """Every block of the Actuals and In-year sheets for one plan and one load.
+
+    Args:
+        reps, regions, products, kpis, tiers: the plan's counts.
+        lines: deal lines loaded.
+        customers: customers in the deal lines.
+        catalogue: metrics of the KPI catalogue; aliases: other names of them.
+
+    Attributes are :class:`Table` objects (``rep_changes``, ``lines``, ``grids[key]``, ...).
+    """
+
+    def __init__(self, reps: int, regions: int, products: int, kpis: int, tiers: int, lines: int, customers: int,
+                 catalogue: int, aliases: int):
+        n = max(reps, 1)
+        self.info = Table(ACTUALS, 5, len(ACTUALS_INFO), _cols(1, "label", "value"), "Load")
+        top = self.info.last_row + 4
+        self.rep_changes = Table(ACTUALS, top, n, {**_cols(1, *REP_CHANGE_COLUMNS),
+                                                   **_cols(len(REP_CHANGE_COLUMNS) + 2, *REP_CHANGE_HELPERS)},
+                                 "Reps in the year (inputs: months as YYYY-MM)")
+        self.lines = Table(ACTUALS, self.rep_changes.last_row + 4, max(lines, 1), _cols(1, *ACTUAL_COLUMNS),
+                           "Deal lines (inputs, as loaded)")
+        self.line_count = lines
+        y = IN_YEAR
+        self.header = Table(y, 6, 2, {"label": 1, **_cols(3, *MONTHS), "year": 15}, "Fiscal months")
+        self.rules = Table(y, 6, len(IN_YEAR_RULES), _cols(17, "label", "value"), "Rules")
+        top = max(self.header.last_row, self.rules.last_row) + 4
+        self.grids: dict[str, Table] = {}
+        for key, title in REP_GRIDS:
+            self.grids[key] = Table(y, top, n, {"rep": 1, **_cols(3, *MONTHS), "year": 15}, title)
+            top += n + 4
+        self.floors = Table(y, top, n, {"rep": 1, **{f"floor_{k + 1}": 3 + k for k in range(tiers + 1)}},
+                            "Tier floors on the in-year quotas")
+        top += n + 4
+        self.statement = Table(y, top, n, _cols(1, *STATEMENT_YTD_COLUMNS), "Commission statement as of")
+        top += n + 4
+        self.performance: dict[str, Table] = {}
+        sizes = {"region": regions, "team": regions, "product": products, "rep": n}
+        for key, title in IN_YEAR_DIMENSIONS:
+            cols = {**_cols(1, *PERFORMANCE_COLUMNS), **{f"a_{m}": 17 + i for i, m in enumerate(MONTHS)},
+                    **{f"t_{m}": 29 + i for i, m in enumerate(MONTHS)}, **{f"p_{m}": 41 + i for i, m in enumerate(MONTHS)},
+                    "abs": 54, "rank": 55}
+            self.performance[key] = Table(y, top, max(sizes[key], 1), cols, f"Actual vs target: {title}")
+            top += max(sizes[key], 1) + 5
+        self.movers = Table(y, top, MOVERS, _cols(1, "rank", "dimension", "member", "variance"), "Largest movers")
+        top += MOVERS + 4
+        self.catalogue = Table(y, top, catalogue, _cols(1, "name", "kind", "direction", "value"),
+                               "KPIs from the deals, year to date")
+        self.aliases = Table(y, top, max(aliases, 1), _cols(7, "alias", "name"), "Other names")
+        top += max(catalogue, aliases) + 4
+        self.kpis = Table(y, top, max(kpis, 1), _cols(1, *KPI_YTD_COLUMNS), "The plan's KPIs, year to date")
+        top += max(kpis, 1) + 4
+        self.customers = Table(y, top, max(customers, 1), _cols(1, *CUSTOMER_COLUMNS), "Customer health")
+        self.customer_count = customers
+
+    def info_cell(self, key: str) -> str:
+        """Qualified address of an Actuals information cell."""
+        return self.info.ref("value", [k for k, _ in ACTUALS_INFO].index(key))
+
+    def rule(self, key: str) -> str:
+        """Qualified address of an In-year rule cell."""
+        return self.rules.ref("value", [k for k, _ in IN_YEAR_RULES].index(key))
+
+
+for _sheet in IN_YEAR_SHEETS:
+    check_sheet_name(_sheet)
