@@ -38,7 +38,7 @@ def _fast_equals_normal(plan, kind):
         proof = prove_shape(group[0])
         assert proof.template is not None, proof.reason
         assert proof.result.data == normal_build(group[0])[1]
-        for job, result in zip(group[1:], build_units(group[1:], proof.template)):
+        for job, result in zip(group[1:], build_units(group[1:], (group[0], proof.template))):
             assert result.error is None, result.error
             assert result.fast, f"{job.unit.key}: not rendered from the template"
             assert result.data == normal_build(job)[1], f"{job.unit.key}: the fast path's bytes differ"

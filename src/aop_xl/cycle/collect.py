@@ -42,7 +42,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from aop_xl.cycle.fastpath import input_values
-from aop_xl.cycle.numbers import UnitNumbers, engine_numbers
+from aop_xl.cycle.numbers import UnitNumbers, batch_numbers, engine_numbers
 from aop_xl.cycle.outputs import FileInUse, lock_file
 from aop_xl.cycle.proposals import save_submission
 from aop_xl.cycle.regional import RoundSlices, Unit, canonical, identity_mac, mac_ok, sha256, topdown_hash, unit_plan
@@ -285,6 +285,7 @@ class _Reader:
         self.kind = rnd.kind or "region"
         self._slices: RoundSlices | None = None
         self._expected: dict[str, tuple] = {}
+        self._numbers: dict[str, UnitNumbers] | None = None
 
     @property
     def slices(self) -> RoundSlices:
@@ -435,13 +436,28 @@ class _Reader:
             if sha256(canonical(doc)) != state.content:
                 raise _Reject("stale", f"the round's plan changed after issue {state.issue} of {unit.key} was sent; "
                                        "distribute again and collect the new issue", unit.key, state.issue)
-            plan = unit_plan(doc)
-            numbers = engine_numbers(target_units(plan))
+            numbers = self._batched().get(unit.key)
+            if numbers is None:
+                plan = unit_plan(doc)
+                numbers = engine_numbers(target_units(plan))
+            else:
+                # The document is the issued one (its hash is the ledger's), made from the
+                # validated round plan: only its fields need reading.
+                plan = Plan.model_validate(doc)
             if topdown_hash(doc, numbers) != state.topdown_hash:
                 raise AopError(f"{unit.key}: the issued top-down hash does not match the round's plan (a damaged "
                                "round)")
             self._expected[unit.key] = (plan, numbers)
         return self._expected[unit.key]
+
+    def _batched(self) -> dict[str, UnitNumbers]:
+        # Every batchable unit's numbers at once (as distribute computes them).
+        if self._numbers is None:
+            slices = self.slices
+            units = [u for u in slices.units if slices.margins(u).batchable]
+            numbers = batch_numbers([slices.margins(u) for u in units], self.plan.plan.challenge_uplift)
+            self._numbers = {u.key: n for u, n in zip(units, numbers)}
+        return self._numbers
 
     def _topdown(self, unit: Unit, issue: int, plan: Plan, numbers: UnitNumbers, layout: Layout, grid) -> None:
         if layout.capacity != capacity_for(plan):

@@ -193,11 +193,11 @@ def _distribute(rnd: Round, kind: str, workers, scheduler, fast: bool, progress,
     with _executor(workers, scheduler) as pool:
         # Phase 1: the first unit of every shape, built normally and proven as its template.
         proofs = {shape: pool.submit(prove_shape, group[0], fast) for shape, group in by_shape.items()}
-        templates: dict[str, bytes | None] = {}
+        templates: dict[str, tuple[UnitJob, bytes] | None] = {}
         for shape, future in proofs.items():
             proof = _result(future, by_shape[shape][0].unit)
             record(proof.result)
-            templates[shape] = proof.template
+            templates[shape] = (by_shape[shape][0], proof.template) if proof.template is not None else None
             if fast and proof.template is None and len(by_shape[shape]) > 1:
                 summary.notes.append(f"{len(by_shape[shape]) - 1} workbook(s) of one shape built without the fast "
                                      f"path: {proof.reason}")

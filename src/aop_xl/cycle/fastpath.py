@@ -27,7 +27,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from aop_xl.cycle.colwidths import WidthModel, build_capturing, col_widths, patch_widths
+from aop_xl.cycle.colwidths import WidthFitter, build_capturing, col_widths, patch_widths
 from aop_xl.cycle.numbers import UnitNumbers, engine_numbers
 from aop_xl.cycle.package import Package, SheetXml, TemplateError
 from aop_xl.cycle.regional import (Unit, bottom_up_values, identity_mac, regional_bytes, topdown_hash,
@@ -168,14 +168,14 @@ class ShapeTemplate:
     Args:
         data: its bytes (:func:`aop_xl.cycle.regional.regional_bytes`).
         layout: the layout of its shape.
-        widths: what the builder's column fitting read when it built the template (None: the
-            builder fits no widths).
+        widths: the builder's column fitting on the template's build (None: the builder fits
+            no widths).
 
     Raises:
         TemplateError: the package cannot be used as a template.
     """
 
-    def __init__(self, data: bytes, layout: Layout, widths: WidthModel | None = None):
+    def __init__(self, data: bytes, layout: Layout, widths: WidthFitter | None = None):
         self.data = data
         self.package = Package(data)
         self.layout = layout
@@ -239,7 +239,7 @@ def normal_build(job: UnitJob) -> tuple[Plan, bytes]:
     return plan, data
 
 
-def _normal_build(job: UnitJob, capture: bool) -> tuple[Plan, bytes, WidthModel | None]:
+def _normal_build(job: UnitJob, capture: bool) -> tuple[Plan, bytes, WidthFitter | None]:
     plan = unit_plan(job.document)
     t = target_units(plan)
     if not engine_numbers(t).same_as(job.numbers):
@@ -286,7 +286,7 @@ def probe_job(job: UnitJob) -> UnitJob:
     return UnitJob(unit, doc, numbers, identity, job.shape)
 
 
-def prove_template(job: UnitJob, plan: Plan, data: bytes, widths: WidthModel | None = None) -> ShapeTemplate:
+def prove_template(job: UnitJob, plan: Plan, data: bytes, widths: WidthFitter | None = None) -> ShapeTemplate:
     """The template of ``job``'s shape (``data``: its normal build), proven on a probe.
 
     Raises:
@@ -316,7 +316,7 @@ class ShapeProof:
     template (``template``) or why not (``reason``)."""
 
     result: UnitResult
-    template: tuple[bytes, WidthModel | None] | None = None
+    template: bytes | None = None
     reason: str | None = None
 
 
@@ -334,20 +334,20 @@ def prove_shape(job: UnitJob, fast: bool = True) -> ShapeProof:
         prove_template(job, plan, result.data, widths)
     except TemplateError as exc:
         return ShapeProof(result, reason=str(exc))
-    return ShapeProof(result, template=(result.data, widths))
+    return ShapeProof(result, template=result.data)
 
 
 _templates: OrderedDict[str, ShapeTemplate] = OrderedDict()
 _lock = threading.Lock()
 
 
-def build_units(jobs: list[UnitJob], template: tuple[bytes, WidthModel | None] | None = None) -> list[UnitResult]:
+def build_units(jobs: list[UnitJob], template: tuple[UnitJob, bytes] | None = None) -> list[UnitResult]:
     """Build a batch of units' workbooks of one shape (in a worker process, or in this one).
 
     Args:
         jobs: the units (one shape).
-        template: the shape's proven template (:func:`prove_shape`); None builds every unit
-            normally.
+        template: the unit the shape's template was built from and its proven bytes
+            (:func:`prove_shape`); None builds every unit normally.
 
     Returns:
         One :class:`UnitResult` per job: its bytes, or the reason it could not be built (the
@@ -376,12 +376,17 @@ def build_units(jobs: list[UnitJob], template: tuple[bytes, WidthModel | None] |
     return out
 
 
-def _template(key: str, template: tuple[bytes, WidthModel | None], plan: Plan) -> ShapeTemplate:
-    # One parsed template per shape and process, the most recently used kept.
-    data, widths = template
+def _template(key: str, template: tuple[UnitJob, bytes], plan: Plan) -> ShapeTemplate:
+    # One template per shape and process, the most recently used kept. The template's unit is
+    # built again here (its build context fits the column widths of the others); a builder
+    # that gave other bytes this time would not be deterministic, and is not trusted.
+    job, data = template
     with _lock:
         hit = _templates.get(key)
         if hit is None or hit.data != data:
+            _, built, widths = _normal_build(job, capture=True)
+            if built != data:
+                raise TemplateError("the template's unit built twice gave different bytes")
             hit = ShapeTemplate(data, Layout(capacity_for(plan)), widths)
             _templates[key] = hit
         _templates.move_to_end(key)
