@@ -385,5 +385,105 @@ def reconcile_command(round_dir: Path, tolerance: float | None, method: str, alp
         click.echo(line)
 
 
+# ---------------------------------------------------------------------------- the year in motion
+
+
+def _money(amount: float, unit: float, currency: str) -> str:
+    from aop_xl.workbook.styles import unit_decimals
+
+    return f"{amount:,.{unit_decimals(unit)}f} {currency}"
+
+
+@main.command("actuals")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path(path_type=Path))
+@click.option("--into", "workbook", required=True, metavar="WORKBOOK", type=click.Path(path_type=Path),
+              help="The standard workbook to load into (built by aop-xl build).")
+@click.option("--as-of", "as_of", metavar="YYYY-MM", default=None,
+              help="The month the actuals are complete through (default: the latest month loaded).")
+@click.option("--mapping", metavar="MAPPING.toml", type=click.Path(path_type=Path), default=None,
+              help="Column mapping for the export's headers (docs/actuals.md).")
+@click.option("--plan", "plan_path", metavar="PLAN", type=click.Path(path_type=Path), default=None,
+              help="A plan file whose reps' changes (start, end, moves, draw) the workbook takes.")
+def actuals_command(files: tuple[Path, ...], workbook: Path, as_of: str | None, mapping: Path | None,
+                    plan_path: Path | None) -> None:
+    """Load CRM exports (CSV or XLSX) of deals into WORKBOOK.
+
+    Loading a file again never counts it twice. Every row that cannot be loaded is listed
+    with its file and line; then the exit code is 2 (the rows that could be loaded are).
+    """
+    from aop_xl.checks.progress import progress_bar
+    from aop_xl.cycle.inyear import load_into
+    from aop_xl.plan_checks import one_line
+
+    with progress_bar("actuals") as progress:
+        result = load_into(workbook, list(files), as_of=as_of, mapping=mapping, plan_file=plan_path,
+                           progress=progress)
+    report = result.report
+    for line in report.summary():
+        click.echo(line)
+    h = result.plan.plan
+    if result.numbers is not None:
+        k = result.numbers.kpis
+        revenue = k[k["metric"].str.casefold() == "revenue"]
+        if len(revenue):
+            r = revenue.iloc[0]
+            click.echo(f"Revenue to {report.as_of_month}: {_money(r['actual'], h.unit, h.currency)} against "
+                       f"{_money(r['ytd_target'], h.unit, h.currency)} to date ({r['status'] or 'no status'}).")
+        st = result.numbers.statements
+        if len(st):
+            now = st[st["end"] == report.as_of]
+            state = "due" if bool(now["closed"].iloc[0]) else "accrued, not yet due"
+            click.echo(f"Commission for {now['period'].iloc[0]} {h.year} ({state}): "
+                       f"{_money(now['payment'].sum(), h.unit, h.currency)} for {len(now)} reps.")
+    click.echo(f"wrote {workbook}" if result.written else "nothing written: no file could be read")
+    for problem in report.file_problems + report.problems:
+        click.echo(f"error: {one_line(problem)}", err=True)
+    sys.exit(2 if report.failed else 0)
+
+
+@main.command("sample-actuals")
+@PLAN_ARGUMENT
+@click.option("-o", "--output", required=True, metavar="FILE", help="The export to write (.csv or .xlsx).")
+@click.option("--months", type=click.IntRange(0, 12), default=12, show_default=True,
+              help="Months of the plan year to include.")
+@click.option("--prior-year/--no-prior-year", default=True, show_default=True,
+              help="Include the twelve months before the plan year (growth and churn need them).")
+def sample_actuals_command(plan: Path | None, output: str, months: int, prior_year: bool) -> None:
+    """Write realistic, deterministic CRM data for PLAN: seasonality, reps far ahead and behind,
+    returns, split deals, churned customers."""
+    from aop_xl.cycle.sample_actuals import sample_actuals, write_sample
+    from aop_xl.errors import PlanError
+    from aop_xl.files import check_output, write_atomic
+    from aop_xl.plan import load_plan
+
+    suffix = Path(output).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise PlanError(f"{output}: the export must have a name ending in .csv or .xlsx")
+    check_output(output, suffix=suffix, source=plan, what="export")
+    loaded = load_plan(plan)
+    rows = sample_actuals(loaded, months, prior_year=prior_year)
+    write_atomic(output, write_sample(rows, output), suffix=suffix, source=plan, what="export")
+    click.echo(f"wrote {output}: {len(rows):,} deal lines")
+
+
+@main.command("statements")
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "folder", required=True, metavar="DIR", type=click.Path(path_type=Path),
+              help="The folder for the statements (created when missing).")
+@click.option("--pdf/--no-pdf", default=True, show_default=True, help="Print each statement to PDF (LibreOffice).")
+def statements_command(workbook: Path, folder: Path, pdf: bool) -> None:
+    """Write one commission statement per rep (xlsx and PDF) for WORKBOOK's as-of period."""
+    from aop_xl.checks.progress import progress_bar
+    from aop_xl.cycle.statements import write_statements
+    from aop_xl.plan_checks import one_line
+
+    with progress_bar("statements") as progress:
+        out = write_statements(workbook, folder, pdf=pdf, progress=progress)
+    click.echo(f"wrote {len(out.written)} files to {folder} ({out.period}); payments "
+               f"{out.total_payment:,.2f} {out.currency}")
+    for failure in out.failures:
+        click.echo(f"error: {one_line(failure)}", err=True)
+    sys.exit(2 if out.failures else 0)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

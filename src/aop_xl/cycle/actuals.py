@@ -74,6 +74,7 @@ class LoadReport:
     rows: int = 0
     loaded: Tally = field(default_factory=Tally)
     updated: Tally = field(default_factory=Tally)
+    repeated: Tally = field(default_factory=Tally)
     already: Tally = field(default_factory=Tally)
     after: Tally = field(default_factory=Tally)
     outside: Tally = field(default_factory=Tally)
@@ -98,6 +99,8 @@ class LoadReport:
         out.append(line("loaded", self.loaded))
         if self.updated.rows:
             out.append(line("updated (deals exported again with changes, earlier lines replaced)", self.updated))
+        if self.repeated.rows:
+            out.append(line("in a later file of this load too (the later one counts)", self.repeated))
         out.append(line("already loaded (not counted again)", self.already))
         if self.after.rows:
             out.append(line(f"after the as-of month {self.as_of_month} (not loaded yet)", self.after))
@@ -445,7 +448,7 @@ def _merge(existing: pd.DataFrame, batches: list[pd.DataFrame], report: LoadRepo
     deals = new[has_deal]
     latest = deals.groupby("deal", sort=False)["_batch"].transform("max").to_numpy()
     superseded = deals[deals["_batch"].to_numpy() != latest]
-    report.updated.add(len(superseded), 0)
+    report.repeated.add(len(superseded), superseded["amount"].sum())
     deals = deals[deals["_batch"].to_numpy() == latest]
     old = existing[existing["deal"] != ""]
     both = deals["deal"].isin(set(old["deal"])).to_numpy() if len(old) else np.zeros(len(deals), dtype=bool)

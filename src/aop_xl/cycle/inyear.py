@@ -34,8 +34,8 @@ from aop_xl.files import check_output, display
 from aop_xl.plan import Plan, load_plan, plan_from_dict
 from aop_xl.plan_checks import name_key, shown
 from aop_xl.workbook.book import Book, OpenpyxlBook, XlError
-from aop_xl.workbook.layout import (ACTUAL_COLUMNS, ACTUALS, ACTUALS_INFO, ASSUMPTIONS, IN_YEAR, IN_YEAR_SHEETS,
-                                    KPI, PARAM_KEYS, WORKBOOK_MOVES, InYearLayout)
+from aop_xl.workbook.layout import (ACTUAL_COLUMNS, ACTUALS, ACTUALS_INFO, ASSUMPTIONS, IN_YEAR, IN_YEAR_SHEETS, KPI,
+                                    MONTHS, PARAM_KEYS, WORKBOOK_MOVES, InYearLayout)
 from aop_xl.workbook.plan_reader import SheetPlan, cell_ref, read_sheet_plan
 from aop_xl.workbook.sheets.inyear import Places, build_actuals, build_in_year, place_sheets
 
@@ -53,6 +53,8 @@ class Year:
     as_of: int | None
     decimals: int
     changes: list[dict]
+    #: payments recorded as made: rep -> {period end month: amount}
+    payments: dict[str, dict[int, float]]
 
     @property
     def places(self) -> Places:
@@ -264,7 +266,7 @@ def read_year(book: Book) -> Year:
         as_of = int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value <= 12 \
             else None
     if ACTUALS not in book.sheet_names():
-        return Year(sp, plan, empty_lines(), as_of, decimals, [{} for _ in plan.reps])
+        return Year(sp, plan, empty_lines(), as_of, decimals, [{} for _ in plan.reps], {})
     info = in_year_layout(plan, 0, 0).info
     values = book.read(ACTUALS, f"B{info.first_row}:B{info.last_row}")
     keys = [k for k, _ in ACTUALS_INFO]
@@ -279,7 +281,46 @@ def read_year(book: Book) -> Year:
     changes, cells = _read_changes(book, sp, iy)
     plan = with_changes(plan, changes, cells)
     lines = _read_lines(book, plan, iy, decimals)
-    return Year(sp, plan, lines, as_of, decimals, changes)
+    return Year(sp, plan, lines, as_of, decimals, changes, _read_payments(book, plan, iy))
+
+
+def _read_payments(book: Book, plan: Plan, iy: InYearLayout) -> dict[str, dict[int, float]]:
+    pay = iy.payments
+    if not plan.reps:
+        return {}
+    grid = book.read(ACTUALS, f"{pay.letter(MONTHS[0])}{pay.first_row}:{pay.letter(MONTHS[-1])}"
+                              f"{pay.first_row + len(plan.reps) - 1}")
+    out, problems = {}, []
+    for k, row in enumerate(grid):
+        for m, value in enumerate(row):
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                problems.append(f"{cell_ref(ACTUALS, pay.cell(MONTHS[m], k))}: payment made to {plan.reps[k].name}: "
+                                f"must be a number, got {value!r}")
+            else:
+                out.setdefault(plan.reps[k].name, {})[m + 1] = float(value)
+    if problems:
+        raise PlanError(problems)
+    return out
+
+
+def record_payments(book: Book, year: Year, statements: pd.DataFrame) -> int:
+    """Record as made the payments of the closed periods that have none yet (what the
+    statements just issued say was paid); returns how many were recorded."""
+    iy = in_year_layout(year.plan, len(year.lines), 0)
+    pay = iy.payments
+    count = 0
+    for k, rep in enumerate(year.plan.reps):
+        mine = statements[(statements["rep"] == rep.name) & statements["closed"].astype(bool)]
+        for _, row in mine.iterrows():
+            end = int(row["end"])
+            if end in year.payments.get(rep.name, {}):
+                continue
+            book.write(ACTUALS, pay.cell(MONTHS[end - 1], k), [[float(row["payment"])]])
+            year.payments.setdefault(rep.name, {})[end] = float(row["payment"])
+            count += 1
+    return count
 
 
 # ------------------------------------------------------------------------------------ numbers
@@ -297,9 +338,11 @@ class YearNumbers:
     customers: pd.DataFrame
 
 
-def year_numbers(plan: Plan, deals: pd.DataFrame, as_of: int) -> YearNumbers:
-    """Statements, KPIs, the variance review and customer health of the deals to ``as_of``."""
-    statements = inyear_statements(plan, rep_month_sales(plan, deals), as_of) if plan.reps else pd.DataFrame()
+def year_numbers(plan: Plan, deals: pd.DataFrame, as_of: int, paid: dict | None = None) -> YearNumbers:
+    """Statements (with the payments recorded as made), KPIs, the variance review and customer
+    health of the deals to ``as_of``."""
+    statements = (inyear_statements(plan, rep_month_sales(plan, deals), as_of, paid) if plan.reps
+                  else pd.DataFrame())
     review = variance_review(plan, deals, as_of)
     return YearNumbers(as_of, statements, kpi_review(plan, deals, as_of), review, largest_movers(review),
                        customer_health(deals, as_of))
@@ -385,15 +428,15 @@ def load_into(workbook: str | os.PathLike, files: Sequence[str | os.PathLike], *
     if report.files == 0:
         return LoadResult(path, report, None, plan, False)
     deals = engine_deals(loaded.lines, report.decimals)
-    numbers = year_numbers(plan, deals, loaded.as_of)
+    numbers = year_numbers(plan, deals, loaded.as_of, year.payments)
     write_year(book, year.sheet_plan, plan, loaded.lines, loaded.as_of, report.decimals, numbers,
-               ", ".join(Path(f).name for f in files))
+               ", ".join(Path(f).name for f in files), year.payments)
     book.save()
     return LoadResult(path, report, numbers, plan, True)
 
 
 def write_year(book: OpenpyxlBook, sp: SheetPlan, plan: Plan, lines: pd.DataFrame, as_of: int, decimals: int,
-               numbers: YearNumbers, loaded: str) -> None:
+               numbers: YearNumbers, loaded: str, payments: dict | None = None) -> None:
     """Write the Actuals and In-year sheets, the as-of period and the KPI actuals from the
     deals into an open workbook (not saved)."""
     lay = sp.layout
@@ -403,7 +446,7 @@ def write_year(book: OpenpyxlBook, sp: SheetPlan, plan: Plan, lines: pd.DataFram
     places = Places(regions=rows.get("regions", ()), products=rows.get("products", ()), reps=rows.get("reps", ()),
                     kpis=rows.get("kpis", ()))
     sheets = place_sheets(book.workbook, IN_YEAR_SHEETS)
-    build_actuals(sheets[ACTUALS], plan, lay, iy, places, lines, _changes_of(plan), decimals, loaded)
+    build_actuals(sheets[ACTUALS], plan, lay, iy, places, lines, _changes_of(plan), decimals, loaded, payments)
     build_in_year(sheets[IN_YEAR], plan, lay, iy, places, customers, decimals)
     book.write(ASSUMPTIONS, lay.params.cell("value", PARAM_KEYS.index("as_of")), [[as_of]])
     write_kpi_actuals(book, sp, numbers.kpis)
@@ -425,4 +468,4 @@ def write_kpi_actuals(book: Book, sp: SheetPlan, kpis: pd.DataFrame) -> list[str
 
 
 __all__ = ["DEAL_COLUMNS", "LoadResult", "Year", "YearNumbers", "as_of_period", "catalogue_metric", "load_into",
-           "read_year", "with_changes", "write_kpi_actuals", "write_year", "year_numbers"]
+           "read_year", "record_payments", "with_changes", "write_kpi_actuals", "write_year", "year_numbers"]

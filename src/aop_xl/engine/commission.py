@@ -490,22 +490,26 @@ def _sales_grid(plan: Plan, sales) -> np.ndarray:
     return s
 
 
-def inyear_statements(plan: Plan, sales, as_of: int = 12) -> pd.DataFrame:
+def inyear_statements(plan: Plan, sales, as_of: int = 12, paid=None) -> pd.DataFrame:
     """Commission statements per rep and payout period, on year-to-date tiers with true-ups.
 
     For each payout period up to ``as_of`` (and the open period containing ``as_of``):
     the year-to-date commission on the year-to-date sales against the rep's in-year annual
     quotas (:func:`rep_year`), in the plan's mode, with its cap and minimum attainment,
     rounded to the unit (bands as differences of rounded running totals); the guarantee of
-    the draw to date; ``paid_to_date`` = the larger of the two; ``payment`` = paid to date -
-    what was paid by the end of the previous period (negative: a clawback). So the payments
-    of a year add up to max(commission on the year's sales, the year's draws) for every rep.
+    the draw to date; ``paid_to_date`` (due to date) = the larger of the two; ``payment`` =
+    due to date - what was paid by the end of the previous period (negative: a clawback), or
+    the payment recorded as made for the period. What was paid by the end of a period is what
+    was paid before it plus its recorded payment, else its due to date. So a deal that arrives
+    after its period was paid is paid with the next period, and the payments of a year add up
+    to max(commission on the year's sales, the year's draws) for every rep.
 
     Args:
         plan: a validated plan (quotas, tiers, payout, reps' in-year changes).
         sales: credited sales per rep (plan order) and fiscal month: an (N, 12) array, or a
             DataFrame indexed by rep name with 12 columns (missing reps count as 0).
         as_of: the last fiscal month with actuals (1..12).
+        paid: payments recorded as made: rep name -> {period end month: amount}, or None.
 
     Returns:
         One row per rep and period (reps in plan order, periods in order): ``rep``,
@@ -515,8 +519,9 @@ def inyear_statements(plan: Plan, sales, as_of: int = 12) -> pd.DataFrame:
         ``challenge_quota`` (annual, in-year), ``attainment`` (YTD sales / annual base),
         ``ytd_attainment`` (YTD sales / YTD quota), ``band`` (1-based), ``band_1``..,
         ``commission_marginal``, ``commission_retroactive``, ``ytd_commission`` (the plan's
-        mode), ``min_attainment_met``, ``capped``, ``guarantee``, ``paid_to_date``,
-        ``paid_before``, ``payment``, ``draw_balance`` (draws advanced, not yet recovered).
+        mode), ``min_attainment_met``, ``capped``, ``guarantee``, ``paid_to_date`` (due to
+        date), ``paid_before``, ``payment``, ``recorded`` (the payment was recorded as made),
+        ``draw_balance`` (draws advanced, not yet recovered).
         Money is rounded to the unit.
 
     Raises:
@@ -552,9 +557,16 @@ def inyear_statements(plan: Plan, sales, as_of: int = 12) -> pd.DataFrame:
     marginal = bands.sum(axis=-1)
     earned = marginal if c.mode == "marginal" else retro
     guarantee = np.cumsum(y.draw_months, axis=1)[:, e]
-    paid = np.maximum(earned, guarantee)
-    before = np.concatenate([np.zeros((n, 1), np.int64), paid[:, :-1]], axis=1)
+    due = np.maximum(earned, guarantee)
     closed = np.array([end % PAYOUT_MONTHS[c.payout] == 0 for end in ends])
+    recorded, made = _recorded(plan, paid, ends, closed)
+    # Paid by the end of each period: before + its recorded payment, else its due to date.
+    cum = np.zeros((n, p), dtype=np.int64)
+    before = np.zeros((n, p), dtype=np.int64)
+    for j in range(p):
+        before[:, j] = cum[:, j - 1] if j else 0
+        cum[:, j] = np.where(made[:, j], before[:, j] + recorded[:, j], due[:, j])
+    payment = np.where(made, recorded, due - before)
     period_sales = ytd - np.concatenate([np.zeros((n, 1)), ytd[:, :-1]], axis=1)
     ytd_quota = np.cumsum(y.base_months, axis=1)[:, e]
     uncapped = commission(ytd, base, chal, mode=c.mode, tiers=c.tiers, min_attainment=c.min_attainment,
@@ -588,7 +600,32 @@ def inyear_statements(plan: Plan, sales, as_of: int = 12) -> pd.DataFrame:
     rows.update({k: np.asarray(from_units(v.reshape(-1), unit), dtype=float) for k, v in money.items()})
     rows["min_attainment_met"] = met.reshape(-1)
     rows["capped"] = (np.asarray(uncapped).reshape(-1) > cap)
-    money = {"guarantee": guarantee, "paid_to_date": paid, "paid_before": before, "payment": paid - before,
-             "draw_balance": np.maximum(guarantee - earned, 0)}
+    money = {"guarantee": guarantee, "paid_to_date": due, "paid_before": before, "payment": payment}
     rows.update({k: np.asarray(from_units(v.reshape(-1), unit), dtype=float) for k, v in money.items()})
+    rows["recorded"] = made.reshape(-1)
+    rows["draw_balance"] = np.asarray(from_units(np.maximum(guarantee - earned, 0).reshape(-1), unit), dtype=float)
     return pd.DataFrame(rows)
+
+
+def _recorded(plan: Plan, paid, ends: list[int], closed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # Recorded payments in whole units per rep and period, and where there is one (closed
+    # periods only: a payment is made for a period that has ended).
+    n, p = len(plan.reps), len(ends)
+    units = np.zeros((n, p), dtype=np.int64)
+    made = np.zeros((n, p), dtype=bool)
+    if not paid:
+        return units, made
+    if not isinstance(paid, Mapping):
+        raise PlanError(f"paid: expected a mapping rep name -> {{period end month: amount}}, got {type(paid).__name__}")
+    names = plan.rep_names
+    for rep, by_period in paid.items():
+        if rep not in names:
+            raise PlanError(f'paid: "{rep}" is not a rep of the plan')
+        for end, amount in (by_period or {}).items():
+            if end not in ends or not closed[ends.index(end)] or amount is None:
+                continue
+            j = ends.index(end)
+            units[names.index(rep), j] = to_units(_number(amount, f'paid["{rep}"][{end}]'), plan.plan.unit,
+                                                  field=f'paid["{rep}"][{end}]', round_half=True)
+            made[names.index(rep), j] = True
+    return units, made

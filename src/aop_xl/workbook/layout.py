@@ -747,7 +747,8 @@ CUSTOMER_COLUMNS = ("customer", "py_revenue", "trailing", "ytd_revenue", "orders
 REP_GRIDS = (("region", "Region, month by month"), ("base", "In-year base quota"),
              ("challenge", "In-year challenge quota"), ("sales", "Sales credited"),
              ("ytd_sales", "Sales, year to date"), ("ytd_commission", "Commission earned, year to date"),
-             ("guarantee", "Draw guaranteed, year to date"), ("paid", "Paid to date at each payout"),
+             ("guarantee", "Draw guaranteed, year to date"), ("due", "Due to date (commission, or the draw)"),
+             ("paid", "Paid by the end of each payout (the payment made, else what was due)"),
              ("payment", "Payment at each payout (negative: clawback)"))
 MOVERS = 5
 
@@ -772,7 +773,9 @@ class InYearLayout:
         self.rep_changes = Table(ACTUALS, top, n, {**_cols(1, *REP_CHANGE_COLUMNS),
                                                    **_cols(len(REP_CHANGE_COLUMNS) + 2, *REP_CHANGE_HELPERS)},
                                  "Reps in the year (inputs: months as YYYY-MM)")
-        self.lines = Table(ACTUALS, self.rep_changes.last_row + 4, max(lines, 1), _cols(1, *ACTUAL_COLUMNS),
+        self.payments = Table(ACTUALS, self.rep_changes.last_row + 4, n, {"rep": 1, **_cols(2, *MONTHS)},
+                              "Payments made (recorded by aop-xl statements, in the last month of each period)")
+        self.lines = Table(ACTUALS, self.payments.last_row + 4, max(lines, 1), _cols(1, *ACTUAL_COLUMNS),
                            "Deal lines (inputs, as loaded)")
         self.line_count = lines
         y = IN_YEAR

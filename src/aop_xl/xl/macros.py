@@ -28,7 +28,8 @@ from aop_xl.engine.reconcile import reconcile
 from aop_xl.errors import AopError, PlanError, WorkbookError
 from aop_xl.workbook.book import Book
 from aop_xl.workbook.build import build_workbook as build_file
-from aop_xl.workbook.layout import BOTTOM_UP, RECONCILE, SHEETS, STATEMENTS, SUMMARY, TEMPLATE_VERSION
+from aop_xl.workbook.layout import (ACTUALS, BOTTOM_UP, KPI, RECONCILE, SHEETS, STATEMENTS, SUMMARY,
+                                    TEMPLATE_VERSION)
 from aop_xl.workbook.plan_reader import (book_identity, book_name, cell_ref, is_standard_workbook, read_plan,
                                          read_sales, read_sheet_plan)
 from aop_xl.workbook.reports import (check_findings, error_findings, formula_findings, read_bottom_up,
@@ -210,10 +211,51 @@ def _validate(book: Book) -> MacroResult:
 # ---------------------------------------------------------------------------- commission
 
 
-def commission_statements(book: Book | None = None) -> MacroResult:
-    """Write one commission statement per rep to the Statements sheet, from the sales entered
-    on the Commission sheet (``RepSales``) and the plan's quotas and tiers."""
-    return _run("Commission statements", book, _statements)
+def commission_statements(book: Book | None = None, folder: str | Path | None = None) -> MacroResult:
+    """Commission statements.
+
+    With actuals loaded (an Actuals sheet, ``aop-xl actuals``): one statement per rep for the
+    as-of period, on year-to-date tiers with true-ups, written as files (.xlsx, and PDF where
+    LibreOffice is installed) to ``folder`` (default: ``Statements <year>-<period>`` next to
+    the workbook) by :func:`aop_xl.cycle.statements.write_statements`, which also records the
+    closed periods' payments on the Actuals sheet (save the workbook to keep them). Without
+    actuals: one statement per rep on the Statements sheet, from the sales entered on the
+    Commission sheet (``RepSales``) and the plan's quotas and tiers.
+    """
+    return _run("Commission statements", book,
+                lambda b: _statements_in_year(b, folder) if ACTUALS in b.sheet_names() else _statements(b))
+
+
+def _statements_in_year(book: Book, folder) -> MacroResult:
+    from aop_xl import engines
+    from aop_xl.cycle.statements import statement_rows, write_statements
+    from aop_xl.cycle.inyear import read_year
+
+    if folder is None:
+        if book.path is None:
+            raise WorkbookError("save the workbook first: the statements are written next to it")
+        rows = statement_rows(read_year(book))
+        end = int(rows["end"].max())
+        period = rows.loc[rows["end"] == end, "period"].iloc[0]
+        plan_year = book_plan_year(book)
+        folder = book.path.parent / f"Statements {plan_year}-{period}"
+    pdf = engines.libreoffice() is not None
+    out = write_statements(book, folder, pdf=pdf)
+    files = len(out.written)
+    messages = [f"{files} statement files for {out.period} written to {out.folder}: payments "
+                f"{out.total_payment:,.2f} {out.currency}."]
+    if not pdf:
+        messages.append("No PDFs: LibreOffice is not installed (the .xlsx statements print from Excel).")
+    if out.recorded:
+        messages.append(f"{out.recorded} payments of closed periods recorded as made on the {ACTUALS} sheet: save "
+                        "the workbook to keep them.")
+    return MacroResult("Commission statements", messages=messages, findings=list(out.failures),
+                       paths=list(out.written))
+
+
+def book_plan_year(book: Book) -> int:
+    """The plan year of a standard workbook (read from its Assumptions sheet)."""
+    return read_plan(book).plan.year
 
 
 def _statements(book: Book) -> MacroResult:
@@ -236,14 +278,44 @@ def _statements(book: Book) -> MacroResult:
 
 
 def refresh_kpis(book: Book | None = None, actuals: str | Path | None = None) -> MacroResult:
-    """Load KPI actuals from a file into the KPI sheet's actual cells, then recalculate.
+    """Refresh the KPI sheet's actuals, then recalculate.
+
+    With deals loaded (an Actuals sheet) and no ``actuals`` file: the KPIs the deals give
+    (revenue, growth, new-business and recurring revenue, churn, retention, average order
+    value, repurchase and return rates, sales cycle), year to date to the as-of period, by
+    :func:`aop_xl.cycle.inyear.year_numbers`, the function ``aop-xl actuals`` uses. Otherwise
+    from a file of KPI actuals.
 
     Args:
         book: the workbook (None: the calling workbook).
         actuals: a CSV or .xlsx file with columns ``metric`` and ``actual``; default
             ``actuals.csv`` next to the workbook. Metrics match the plan's ignoring case.
     """
-    return _run("Refresh KPIs", book, lambda b: _refresh(b, actuals))
+    return _run("Refresh KPIs", book, lambda b: _refresh_in_year(b) if actuals is None and ACTUALS in
+                b.sheet_names() else _refresh(b, actuals))
+
+
+def _refresh_in_year(book: Book) -> MacroResult:
+    from aop_xl.cycle.inyear import read_year, write_kpi_actuals, year_numbers
+
+    year = read_year(book)
+    deals = year.deals
+    as_of = year.as_of or int(deals.loc[deals["fy"] == 0, "period"].max() if (deals["fy"] == 0).any() else 12)
+    numbers = year_numbers(year.plan, deals, as_of, year.payments)
+    written = write_kpi_actuals(book, year.sheet_plan, numbers.kpis)
+    book.calculate()
+    k = numbers.kpis
+    shown = [f"{m} {s or '(no status)'}" for m, s in zip(k["metric"], k["status"])]
+    month = year.plan.plan.period_month(as_of)
+    messages = [f"KPIs to {month} from {len(year.lines):,} deal lines: {', '.join(shown)}."]
+    if written:
+        messages.append(f"Actuals from the deals written on the {KPI} sheet for: {', '.join(written)}.")
+    movers = numbers.movers
+    if len(movers):
+        messages.append("Largest movers: " + "; ".join(f"{d} {m} {_money(v, year.plan.plan.unit)}" for d, m, v in
+                                                        zip(movers["dimension"], movers["member"], movers["variance"]))
+                        + ".")
+    return MacroResult("Refresh KPIs", messages=messages)
 
 
 def read_actuals(path: str | Path) -> dict[str, float | None]:

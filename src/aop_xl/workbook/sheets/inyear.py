@@ -208,7 +208,7 @@ def _round(x: str) -> str:
 
 
 def build_actuals(ws, plan: Plan, lay: Layout, iy: InYearLayout, places: Places, lines: pd.DataFrame,
-                  changes: list[dict], decimals: int, loaded: str) -> None:
+                  changes: list[dict], decimals: int, loaded: str, payments: dict | None = None) -> None:
     """Write the Actuals sheet: load information, the reps' changes, the deal lines.
 
     Args:
@@ -221,7 +221,9 @@ def build_actuals(ws, plan: Plan, lay: Layout, iy: InYearLayout, places: Places,
         changes: per rep (plan order): start, end, draw, moves [(month, region)].
         decimals: the amounts' decimal places.
         loaded: what the last load read (file names).
+        payments: payments recorded as made: rep -> {period end month: amount}.
     """
+    payments = payments or {}
     styles = _Styles(ws, decimals)
     w = _Writer(ws, styles)
     w.label(1, 1, "Actuals", "title")
@@ -261,6 +263,15 @@ def build_actuals(ws, plan: Plan, lay: Layout, iy: InYearLayout, places: Places,
         for m in range(1, WORKBOOK_MOVES + 1):
             cell = rc.cell(f"move{m}_month", k)
             w.formula(row, rc.col(f"move{m}"), f'IF({cell}="",99,{_period_of(cell, r)})', "helper")
+    pay = iy.payments
+    _title(w, pay)
+    _headers(w, pay, {"rep": "Rep", **{mk: f"Month {m + 1}" for m, mk in enumerate(MONTHS)}})
+    for k, i in enumerate(places.reps):
+        row = pay.row(k)
+        w.formula(row, pay.col("rep"), fx.text_ref(lay.reps.ref("name", i)), "text")
+        made = payments.get(plan.reps[k].name, {}) if k < len(plan.reps) else {}
+        for m, mk in enumerate(MONTHS):
+            w.value(row, pay.col(mk), made.get(m + 1), "input_amount")
     L = iy.lines
     _title(w, L)
     _headers(w, L, {"key": "Key", "source": "Source (file:line)", "date": "Date", "fiscal_year": "Fiscal year",
@@ -423,16 +434,20 @@ def _rep_grids(w: _Writer, lay: Layout, iy: InYearLayout, places: Places, r: _Re
             w.formula(g["ytd_commission"].row(k), col, _earned(lay, iy, r, k, at("ytd_sales")))
             draw = fx.n_(rc_ref["draw"])
             w.formula(g["guarantee"].row(k), col, f"{draw}*MAX(0,MIN({mref},{rc_ref['last']})-{rc_ref['first']}+1)")
-            w.formula(g["paid"].row(k), col, f"MAX({at('ytd_commission')},{at('guarantee')})")
-            paid_row = _row_range(g["paid"], k)
-            w.formula(g["payment"].row(k), col, f"IF(MOD({mref},{r.step})=0,{at('paid')}-IF({mref}>{r.step},"
-                      f"INDEX({paid_row},1,{mref}-{r.step}),0),0)")
+            w.formula(g["due"].row(k), col, f"MAX({at('ytd_commission')},{at('guarantee')})")
+            # Paid by the end of the month: at a payout, what was paid before plus the payment
+            # recorded as made, else what is due; between payouts, unchanged.
+            before = f"{g['paid'].letter(MONTHS[m - 1])}{g['paid'].row(k)}" if m else "0"
+            made = iy.payments.ref(mk, k)
+            w.formula(g["paid"].row(k), col, f"IF(MOD({mref},{r.step})=0,IF(ISNUMBER({made}),{before}+{made},"
+                      f"{at('due')}),{before})")
+            w.formula(g["payment"].row(k), col, f"IF(MOD({mref},{r.step})=0,{at('paid')}-{before},0)")
         for key in ("base", "challenge", "sales"):
             t = g[key]
             w.formula(t.row(k), t.col("year"), _round(f"SUMPRODUCT(({r.months}<={_as_of_cell(iy)})*"
                                                       f"{_row_range(t, k)})") if key == "sales" else
                       f"SUM({_row_range(t, k)})", "total")
-        for key in ("ytd_sales", "ytd_commission", "guarantee", "paid"):
+        for key in ("ytd_sales", "ytd_commission", "guarantee", "due", "paid"):
             t = g[key]
             w.formula(t.row(k), t.col("year"), f"INDEX({_row_range(t, k)},1,{_as_of_cell(iy)})", "total")
         t = g["payment"]
@@ -543,7 +558,9 @@ def _statement(w: _Writer, lay: Layout, iy: InYearLayout, r: _Refs) -> None:
         w.formula(row, st.col("paid_to_date"), f"MAX({c['ytd_commission']},{c['guarantee']})")
         last = f"IF(MOD({a},{r.step})=0,{a}-{r.step},{a}-MOD({a},{r.step}))"
         w.formula(row, st.col("paid_before"), f"IF({last}>0,INDEX({_row_range(g['paid'], k)},1,{last}),0)")
-        w.formula(row, st.col("payment"), f"{c['paid_to_date']}-{c['paid_before']}")
+        made = f"INDEX({_row_range(iy.payments, k, qualified=True)},1,{a})"
+        w.formula(row, st.col("payment"), f"IF(AND(MOD({a},{r.step})=0,ISNUMBER({made})),{made},"
+                                          f"{c['paid_to_date']}-{c['paid_before']})")
         w.formula(row, st.col("draw_balance"), f"MAX({c['guarantee']}-{c['ytd_commission']},0)")
     total = st.last_row + 1
     w.label(total, 1, "Total", "header")
