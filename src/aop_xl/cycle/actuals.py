@@ -83,6 +83,7 @@ class LoadReport:
     problems: list[str] = field(default_factory=list)
     file_problems: list[str] = field(default_factory=list)
     years: str = ""
+    as_of_missing: bool = False
 
     def money(self, units: int) -> str:
         d = self.decimals
@@ -194,10 +195,11 @@ def _check(rows: _Rows, plan: Plan, year) -> dict[str, np.ndarray]:
     rows.refuse(cy & ~known_rep & (text["rep"] != ""),
                 lambda i: f"rep: {shown(text['rep'][i])} is not a rep of the plan"
                           f"{_did_you_mean(text['rep'][i], plan.rep_names)}")
-    rows.refuse(inside & (product == None) & (text["product"] != ""),  # noqa: E711
+    checked = ~(valid & ~inside)  # a row without a readable date still has its names checked
+    rows.refuse(checked & (product == None) & (text["product"] != ""),  # noqa: E711
                 lambda i: f"product: {shown(text['product'][i])} is not a product of the plan"
                           f"{_did_you_mean(text['product'][i], plan.product_names)}")
-    rows.refuse(inside & (region == None) & (text["region"] != ""),  # noqa: E711
+    rows.refuse(checked & (region == None) & (text["region"] != ""),  # noqa: E711
                 lambda i: f"region: {shown(text['region'][i])} is not a region of the plan"
                           f"{_did_you_mean(text['region'][i], plan.region_names)}")
     # A blank region is the rep's that month (in the year before: the rep's plan region).
@@ -213,7 +215,7 @@ def _check(rows: _Rows, plan: Plan, year) -> dict[str, np.ndarray]:
     blank_region = text["region"] == ""
     names = np.array([*plan.region_names, None], dtype=object)
     region = np.where(blank_region, names[own], region)
-    rows.refuse(inside & blank_region & (own < 0) & (text["rep"] != ""),
+    rows.refuse(inside & (fy == -1) & blank_region & (own < 0) & (text["rep"] != ""),
                 lambda i: f"region: blank, and the rep {shown(text['rep'][i])} is not in the plan to take the "
                           "region from")
     covered = np.where(cy & (rep_index >= 0), year.covered[safe, month] if plan.reps else True, True)
@@ -381,8 +383,8 @@ def load_actuals(paths: Sequence[str | Path], plan: Plan, existing: pd.DataFrame
         The :class:`Loaded` lines, as-of month and report.
 
     Raises:
-        PlanError: no as-of month can be told (no row of the plan year, none given), or an
-            as-of outside 1..12.
+        PlanError: an as-of outside 1..12. When no as-of month can be told (no row of the
+            plan year and none given) nothing is loaded and the report says so.
     """
     mapping = mapping or Mapping()
     h = plan.plan
@@ -404,12 +406,19 @@ def load_actuals(paths: Sequence[str | Path], plan: Plan, existing: pd.DataFrame
     if as_of is None:
         as_of = max(previous_as_of or 0, latest,
                     int(existing.loc[existing["fy"] == 0, "period"].max()) if (existing["fy"] == 0).any() else 0)
-        if as_of == 0:
-            raise PlanError(f"no actuals of the fiscal year {h.year} ({h.period_month(1)} to {h.period_month(12)}) "
-                            "to tell the as-of month from; give it (as-of YYYY-MM)")
-    if isinstance(as_of, bool) or not isinstance(as_of, (int, np.integer)) or not 1 <= as_of <= 12:
+    elif isinstance(as_of, bool) or not isinstance(as_of, (int, np.integer)) or not 1 <= as_of <= 12:
         raise PlanError(f"as-of: must be a month of the fiscal year {h.year} ({h.period_month(1)} to "
                         f"{h.period_month(12)}), got {as_of!r}")
+    if as_of == 0:
+        # Nothing of the plan year yet: every row is still checked and reported, nothing loaded.
+        report.file_problems.append(f"no actuals of the fiscal year {h.year} ({h.period_month(1)} to "
+                                    f"{h.period_month(12)}) to tell the as-of month from; give it (as-of YYYY-MM); "
+                                    "nothing was loaded")
+        report.as_of_missing = True
+        for f, rows in frames:
+            _finish(f, rows, 12, report)
+        report.loaded = Tally()
+        return Loaded(existing, 0, report)
     report.as_of, report.as_of_month = int(as_of), h.period_month(int(as_of))
     good = [_finish(f, rows, int(as_of), report) for f, rows in frames]
     lines = _merge(existing, good, report)
@@ -440,7 +449,7 @@ def _merge(existing: pd.DataFrame, batches: list[pd.DataFrame], report: LoadRepo
     known = set(existing.loc[existing["deal"] == "", "key"]) if len(existing) else set()
     dup = content["key"].duplicated().to_numpy()
     if known:
-        dup |= content["key"].isin(known).to_numpy()
+        dup = dup | content["key"].isin(known).to_numpy()
     report.already.add(dup.sum(), content.loc[dup, "amount"].sum())
     content = content[~dup]
     report.loaded.add(len(content), content["amount"].sum())
