@@ -277,6 +277,7 @@ def expectations(plan, layout, sales: dict | None = None) -> tuple[list, list[st
     k = kpi_status(plan)
     for i, row in k.iterrows():
         add(layout.kpi, "target", i, float(row["target"]), "amount", f"kpi {i} target")
+        add(layout.kpi, "ytd", i, float(row["ytd_target"]), "amount", f"kpi {i} target to date")
         if row["status"] is None:
             for key in ("variance", "lag", "status"):
                 add(layout.kpi, key, i, None, "empty", f"kpi {i} {key}")

@@ -73,3 +73,39 @@ def random_plan_dict(seed: int, *, max_regions: int = 40, max_products: int = 60
 
 def random_plan(seed: int, **limits) -> Plan:
     return plan_from_dict(random_plan_dict(seed, **limits))
+
+
+REGION_WORDS = ["North America East", "North America West", "Latin America", "Western Europe", "Central Europe",
+                "Nordics", "Middle East & Africa", "India & South Asia", "Greater China", "Japan & Korea",
+                "South-East Asia", "Australia & New Zealand"]
+PRODUCT_WORDS = ["Analytics Suite", "Cloud Storage", "Field Service", "Payroll Premium", "Security Gateway",
+                 "Data Platform", "Mobile Workforce", "Compliance Manager"]
+
+
+def company_plan_dict(n_regions: int, n_products: int, n_reps: int, *, total: float, unit: float,
+                      display: str = "units", seed: int = 0) -> dict:
+    """A plan of the size and kind a company has: long region and product names, reps in every
+    region, uneven weights, the sample's commission, budget and KPIs (deterministic)."""
+    from tests_helpers import sample_dict
+
+    rng = random.Random(seed)
+    d = sample_dict()
+    d["plan"].update(total_target=total, unit=unit, display=display)
+    d["plan"].pop("prior_year_revenue", None)
+    d["plan"].pop("growth", None)
+    d["regions"] = [{"name": f"{REGION_WORDS[i % len(REGION_WORDS)]} {i // len(REGION_WORDS) + 1}",
+                     "market": rng.choice(MARKETS), "weight": rng.randint(5, 120)} for i in range(n_regions)]
+    d["products"] = [{"name": f"{PRODUCT_WORDS[j % len(PRODUCT_WORDS)]} {j // len(PRODUCT_WORDS) + 1}",
+                      "bcg": rng.choice(BCG), "weight": round(rng.uniform(0.5, 30), 2),
+                      "gross_margin": round(rng.uniform(0.2, 0.8), 2)} for j in range(n_products)]
+    d["reps"] = [{"name": f"Account Executive {k + 1:03d}", "region": d["regions"][k % n_regions]["name"],
+                  "share": rng.choice([1, 1, 1.5, 2, 0.5])} for k in range(n_reps)]
+    scale = total / 24_000_000  # the sample's budget, scaled to the plan and rounded to its unit
+    for i, line in enumerate(d.get("budget", [])):
+        line["amount"] = round(line["amount"] * scale / unit) * unit
+        if "region" in line:
+            line["region"] = d["regions"][i % n_regions]["name"]
+    for kpi in d.get("kpis", []):
+        if kpi.get("unit") == "currency":
+            kpi["target"] = round(kpi["target"] * scale / unit) * unit
+    return d

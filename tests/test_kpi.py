@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import reference as ref
 from aop_xl import load_plan, plan_from_dict
 from aop_xl.engine.kpi import health_score, health_tier, kpi_status, lag, rag
+from aop_xl.engine.targets import target_units
 from aop_xl.errors import PlanError
 
 SAMPLE = tomllib.loads(resources.files("aop_xl").joinpath("data/sample_plan.toml").read_text(encoding="utf-8"))
@@ -196,7 +197,8 @@ def test_health_tiers():
 
 def test_kpi_status_without_actuals():
     k = kpi_status(load_plan())
-    assert list(k.columns) == ["metric", "target", "actual", "direction", "variance", "lag", "status", "unit"]
+    assert list(k.columns) == ["metric", "target", "ytd_target", "actual", "direction", "variance", "lag", "status",
+                               "unit"]
     assert len(k) == len(SAMPLE["kpis"])
     assert k["status"].isna().all() and k["actual"].isna().all() and k["lag"].isna().all()
     assert k["status"].tolist() == [None] * len(k)
@@ -230,6 +232,40 @@ def test_kpi_status_with_actuals_and_plan_thresholds():
     strict = kpi_status(plan_from_dict(data)).set_index("metric")
     assert strict.loc["revenue", "status"] == "red"
     assert strict.loc["sales_cycle_length", "status"] == "amber"
+
+
+def test_revenue_exactly_on_the_half_year_plan_is_green():
+    # Actuals to the end of June: the target to date is the company's first six months, not
+    # the year (on the year's target, revenue on plan at half year was red, lag 50%).
+    data = copy.deepcopy(SAMPLE)
+    data["plan"]["as_of"] = 6
+    first_half = float(target_units(plan_from_dict(data)).quarters[:2].sum()) * data["plan"]["unit"]
+    assert first_half == 12_000_000  # Q1 + Q2 of 24M at 30/40/30/40
+    for kpi in data["kpis"]:
+        if kpi["metric"] == "revenue":
+            kpi["actual"] = first_half
+        if kpi["metric"] == "new_business_revenue":
+            kpi["actual"] = 1_000_000  # to date: 2.4M x 70/140 = 1.2M
+    k = kpi_status(plan_from_dict(data)).set_index("metric")
+    assert k.loc["revenue", "ytd_target"] == 12_000_000 and k.loc["revenue", "target"] == 24_000_000
+    assert k.loc["revenue", "lag"] == 0 and k.loc["revenue", "status"] == "green"
+    assert k.loc["new_business_revenue", "ytd_target"] == pytest.approx(1_200_000)
+    assert k.loc["new_business_revenue", "variance"] == pytest.approx(-200_000)
+    assert k.loc["lead_conversion_rate", "ytd_target"] == k.loc["lead_conversion_rate", "target"]  # a rate
+
+
+def test_revenue_kpi_target_is_the_plans_total_and_variance_is_favourable_either_way():
+    data = copy.deepcopy(SAMPLE)
+    data["plan"]["total_target"] = 30_000_000
+    for kpi in data["kpis"]:
+        if kpi["metric"] == "sales_cycle_length":
+            kpi["actual"] = 40  # target 45 days, lower is better: 5 days better is +5
+        if kpi["metric"] == "customer_churn_rate":
+            kpi["actual"] = 0.1  # target 8%: 2 points worse is -0.02
+    k = kpi_status(plan_from_dict(data)).set_index("metric")
+    assert k.loc["revenue", "target"] == 30_000_000  # the plan's, not the typed 24M
+    assert k.loc["sales_cycle_length", "variance"] == 5 and k.loc["sales_cycle_length", "status"] == "green"
+    assert k.loc["customer_churn_rate", "variance"] == pytest.approx(-0.02)
 
 
 def test_kpi_status_of_a_plan_without_kpis():
@@ -308,7 +344,8 @@ def test_kpi_status_matches_the_reference():
             assert pd.isna(row["lag"]) and pd.isna(row["variance"])
         else:
             assert row["lag"] == pytest.approx(float(ref.lag(kpi["actual"], kpi["target"], kpi["direction"])), abs=1e-12)
-            assert row["variance"] == pytest.approx(kpi["actual"] - kpi["target"])
+            good = kpi["actual"] - kpi["target"]  # shown so that good is positive
+            assert row["variance"] == pytest.approx(good if kpi["direction"] == "higher" else -good)
 
 
 # ----------------------------------------------------------------------- what mutation testing found

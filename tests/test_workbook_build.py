@@ -41,8 +41,9 @@ REQUIRED_NAMES = ("TotalTarget", "RegionNames", "RegionTargets", "ProductNames",
 # Functions Excel 2016 and LibreOffice 7.4 both evaluate, as used by the template.
 # Functions Excel 2016, LibreOffice and Gnumeric evaluate alike; N() is not among them (Gnumeric
 # refuses N of a blank cell) and neither is ROW() (a function over a range in SUMPRODUCT).
-ALLOWED_FUNCTIONS = {"ABS", "AND", "CHOOSE", "COUNT", "COUNTIF", "IF", "INDEX", "INT", "ISNA", "ISNUMBER", "LOG10",
-                     "MATCH", "MAX", "MIN", "MOD", "NOT", "OR", "ROUND", "SIGN", "SUM", "SUMIF", "SUMPRODUCT"}
+ALLOWED_FUNCTIONS = {"ABS", "AND", "CHOOSE", "COUNT", "COUNTIF", "HYPERLINK", "IF", "INDEX", "INT", "ISNA",
+                     "ISNUMBER", "ISTEXT", "LEFT", "LOG10", "LOWER", "MATCH", "MAX", "MID", "MIN", "MOD", "NOT", "OR",
+                     "ROUND", "SIGN", "SUBSTITUTE", "SUM", "SUMIF", "SUMPRODUCT", "TRIM", "UPPER"}
 FORBIDDEN = re.compile(r"_xlfn|XLOOKUP|\bLET\(|LAMBDA|FILTER\(|SEQUENCE\(|OFFSET\(|INDIRECT\(|TODAY\(|NOW\(|RAND|\[")
 
 

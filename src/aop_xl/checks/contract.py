@@ -97,10 +97,14 @@ class Expected:
 
 
 def _expected(openpyxl_wb, how: str) -> Expected:
+    from openpyxl.cell.cell import MergedCell
+
     formulas, constants, inputs = {}, {}, {}
     for ws in openpyxl_wb.worksheets:
         f, k, unlocked = {}, {}, set()
         for key, cell in ws._cells.items():  # the cell store, as the project's writer fills it
+            if isinstance(cell, MergedCell):
+                continue  # covered by a merged range's first cell: never an input or a value
             value = cell._value
             if cell.data_type == "f":
                 f[key] = str(value)[1:] if str(value).startswith("=") else str(value)

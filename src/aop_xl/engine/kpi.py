@@ -219,15 +219,23 @@ def health_tier(score, healthy=80.0, watch=60.0):
 
 
 def kpi_status(plan: Plan) -> pd.DataFrame:
-    """Actual vs target of every KPI of the plan, with its red/amber/green status.
+    """Actual to date vs target to date of every KPI of the plan, with its red/amber/green status.
+
+    The plan's KPI actuals run to fiscal period ``plan.as_of`` (the whole year when absent).
+    A flow (revenue, new-business and recurring revenue: :data:`KPI_CATALOGUE`) is compared
+    with its target to date, which follows the seasonality: revenue's is the sum of the
+    company's monthly targets to date (its annual target is the plan's total), another flow's
+    its target x the seasonality's share to date; a rate is compared with its target. The
+    variance is shown so that good is positive: actual - target to date when higher is better,
+    target to date - actual when lower is.
 
     Args:
         plan: a validated plan; thresholds come from its ``[status]`` table.
 
     Returns:
-        One row per KPI: ``metric``, ``target``, ``actual``, ``direction``, ``variance``
-        (actual - target), ``lag``, ``status``, ``unit``. Where the actual is missing,
-        actual/variance/lag are <NA> (nullable Float64) and status is None.
+        One row per KPI: ``metric``, ``target`` (annual), ``ytd_target``, ``actual``,
+        ``direction``, ``variance`` (favourable), ``lag``, ``status``, ``unit``. Where the
+        actual is missing, actual/variance/lag are <NA> (nullable Float64) and status is None.
 
     Examples:
         >>> from aop_xl import load_plan
@@ -236,23 +244,38 @@ def kpi_status(plan: Plan) -> pd.DataFrame:
         [['revenue', None], ['new_business_revenue', None]]
     """
     k = plan.kpis
-    target = np.array([x.target for x in k], dtype=float)
+    as_of = plan.plan.as_of or 12
+    share = ytd_share(plan, as_of) if k else 1.0
+    target, ytd = [], []
+    for x in k:
+        name = catalogue_metric(x.metric)
+        flow = name is not None and KPI_CATALOGUE[name][0] == "flow"
+        annual = float(plan.total_target()) if name == "revenue" else float(x.target)
+        target.append(annual)
+        if name == "revenue":
+            ytd.append(company_ytd_target(plan, as_of))
+        else:
+            ytd.append(annual * share if flow else annual)
+    target, ytd = np.array(target, dtype=float), np.array(ytd, dtype=float)
     actual = np.array([np.nan if x.actual is None else x.actual for x in k], dtype=float)
     direction = np.array([x.direction for x in k], dtype=object)
     th = plan.status
-    status = rag(actual, target, direction, red=th.red, amber=th.amber) if k else np.array([], dtype=str)
+    status = rag(actual, ytd, direction, red=th.red, amber=th.amber) if k else np.array([], dtype=str)
+    favourable = np.where(direction == "lower", ytd - actual, actual - ytd) if k else np.zeros(0)
     return pd.DataFrame(
         {
             "metric": [x.metric for x in k],
             "target": target,
+            "ytd_target": ytd,
             "actual": pd.array(actual, dtype="Float64"),
             "direction": [x.direction for x in k],
-            "variance": pd.array(actual - target, dtype="Float64"),
-            "lag": pd.array(_lag(actual, target, direction) if k else [], dtype="Float64"),
+            "variance": pd.array(favourable, dtype="Float64"),
+            "lag": pd.array(_lag(actual, ytd, direction) if k else [], dtype="Float64"),
             "status": pd.Series([s or None for s in np.asarray(status).tolist()], dtype=object),
             "unit": [x.unit for x in k],
         }
     )
+
 
 # ------------------------------------------------------------------------------------ the year in motion
 #

@@ -308,6 +308,11 @@ class Layout:
         top += c.kpis + 4
         self.mix = Table(ASSUMPTIONS, top, r, {"region": 1, **{f"p{j}": 2 + j for j in range(p)}},
                          "Product mix by region (blank row: the products' weights)")
+        #: The inputs' own checks: one cell beside each input row (column I), 0 when the row is
+        #: consistent (a name for its values, numbers where numbers belong, a known region,
+        #: no duplicate name).
+        self.input_checks = Table(ASSUMPTIONS, self.params.first_row, self.kpis.last_row - self.params.first_row + 1,
+                                  {"check": INPUT_CHECK_COL}, "Checks")
 
         # -- Targets: company rows and the seasonality helpers, then regions, products, BCG
         #    classes, the cube, and the global region x product grid, stacked.
@@ -324,7 +329,7 @@ class Layout:
         self.season_rows = {key: 7 + i for i, key in enumerate(SEASON_ROWS)}
         top = 7 + len(SEASON_ROWS) + 4
         self.region_targets = Table(t, top, r, {**_CUBE_COLS, **_cols(
-            _HELPER, "e", "der", "locked", "lock_units", "pyu", "d", "x", "w", "rr", "q", "rho", "units",
+            _HELPER, "e", "der", "locked", "lock_units", "pyu", "d", "x", "w", "rr", "q", "rho", "units", "rank",
             "al", "be", "be1", "be0", *grid_keys(),
             "has_mix", "xD", "xS", "xk", "xW", "xW1", "xW0", "xA", "xB", "xB1", "xB0", "xLeft",
             *month_keys("ck"), *month_keys("crp"))}, "Regions")
@@ -398,15 +403,25 @@ class Layout:
                                   "Suggested reallocation (lowest ROI to highest)")
 
         # -- KPI.
-        self.kpi = Table(KPI, 6, c.kpis, _cols(1, "metric", "unit", "direction", "target", "actual", "variance",
-                                                "lag", "status"), "KPI: actual vs target")
-        self.kpi_counts = Table(KPI, 6, 4, _cols(10, "label", "count"), "Status")
+        self.kpi = Table(KPI, 6, c.kpis, _cols(1, "metric", "unit", "direction", "target", "ytd", "actual",
+                                                "variance", "lag", "status"), "KPI: actual to date vs target to date")
+        self.kpi_counts = Table(KPI, 6, 4, _cols(11, "label", "count"), "Status")
 
         # -- Summary, Cover, Meta.
+        # The Summary: one landscape page. Top band: headline (A:B), quarters and budget
+        # (D:E), regions (G:H), product classes (J:L); middle band: four charts over those
+        # tables; bottom band: KPI status (A:E) and the SMART goals (G:L).
         self.summary = Table(SUMMARY, 5, len(SUMMARY_KEYS), _cols(1, "label", "value"), "Headline")
-        self.summary_goals = Table(SUMMARY, self.summary.last_row + 4, 3, _cols(1, "label", "value"), "SMART goals")
-        self.chart_data = Table(SUMMARY, self.summary_goals.last_row + 4, 2, _cols(1, "label", "value"),
-                                "Budget vs gross profit (chart data)")
+        self.summary_quarters = Table(SUMMARY, 5, 6, _cols(4, "label", "value"), "Targets by quarter")
+        self.summary_budget = Table(SUMMARY, 14, 3, _cols(4, "label", "value"), "Budget and return")
+        self.summary_regions = Table(SUMMARY, 5, SUMMARY_REGIONS + 1, _cols(7, "label", "value"), "Targets by region")
+        self.summary_classes = Table(SUMMARY, 5, 4, _cols(10, "label", "value", "share"), "Targets by product class")
+        self.summary_kpis = Table(SUMMARY, 37, SUMMARY_KPIS, _cols(1, "metric", "target", "actual", "variance",
+                                                                    "status"), "KPI status")
+        self.summary_goals = Table(SUMMARY, 37, 9, _cols(7, "label", "value"), "SMART goals")  # 3 rows a goal
+        self.summary_checks = Table(SUMMARY, 60, len(CHECK_BLOCKS), _cols(_HELPER, "block", "failing", "link",
+                                                                          "first"), "Checks by block")
+        self.summary_chart_rows = (20, 34)
         self.cover = Table(COVER, 5, len(COVER_KEYS), _cols(1, "label", "value"), "Plan")
         self.meta = Table(META, 2, len(META_KEYS), _cols(1, "key", "value"), "")
 
@@ -430,28 +445,35 @@ class Layout:
     def meta_cell(self, key: str) -> str:
         return self.meta.ref("value", META_KEYS.index(key))
 
+    def check_blocks(self) -> list[tuple[str, str]]:
+        """Every block of check cells: (label of CHECK_BLOCKS, qualified range). Each cell of a
+        range shows 0 when its check passes (an empty cell passes; a blank text does not)."""
+        out = []
+
+        def area(t: Table, first: str, last: str, bottom: int) -> str:
+            return f"{quote_sheetname(t.sheet)}!${t.letter(first)}${t.first_row}:${t.letter(last)}${bottom}"
+
+        for label, t in zip(CHECK_BLOCKS, (self.company, self.region_targets, self.product_targets,
+                                           self.class_targets, self.cube)):
+            out.append((label, area(t, "check", "check_total", t.last_row if t is self.company else self.total_row(t))))
+        out.append((CHECK_BLOCKS[5], area(self.base_quotas, "check", "check", self.total_row(self.base_quotas))))
+        out.append((CHECK_BLOCKS[6], area(self.challenge_quotas, "check", "check",
+                                          self.total_row(self.challenge_quotas))))
+        out.append((CHECK_BLOCKS[7], self.quota_regions.range("check")))
+        st, it, br = self.statement, self.items, self.budget_regions
+        out.append((CHECK_BLOCKS[8], area(st, "check", "check", self.total_row(st))))
+        out.append((CHECK_BLOCKS[9], area(it, "check", "check", self.total_row(it))))
+        total = self.total_row(br)
+        out.append((CHECK_BLOCKS[10], f"{quote_sheetname(br.sheet)}!${br.letter('revenue')}${total + 1}:"
+                                      f"${br.letter('commission')}${total + 2}"))
+        ic = self.input_checks
+        out.append((CHECK_BLOCKS[11], f"{quote_sheetname(ic.sheet)}!${ic.letter('check')}${ic.first_row}:"
+                                      f"${ic.letter('check')}${ic.last_row}"))
+        return out
+
     def check_areas(self) -> list[str]:
         """Qualified ranges of every check cell (each should show 0)."""
-        out = []
-        for t in (self.company, self.region_targets, self.product_targets, self.class_targets, self.cube):
-            last = t.last_row if t is self.company else self.total_row(t)
-            out.append(f"{quote_sheetname(t.sheet)}!${t.letter('check')}${t.first_row}:"
-                       f"${t.letter('check_total')}${last}")
-        for t in (self.base_quotas, self.challenge_quotas):
-            out.append(f"{quote_sheetname(t.sheet)}!${t.letter('check')}${t.first_row}:"
-                       f"${t.letter('check')}${self.total_row(t)}")
-        out.append(self.quota_regions.range("check"))
-        st = self.statement
-        out.append(f"{quote_sheetname(st.sheet)}!${st.letter('check')}${st.first_row}:"
-                   f"${st.letter('check')}${self.total_row(st)}")
-        it = self.items
-        out.append(f"{quote_sheetname(it.sheet)}!${it.letter('check')}${it.first_row}:"
-                   f"${it.letter('check')}${self.total_row(it)}")
-        br = self.budget_regions
-        total = self.total_row(br)
-        out.append(f"{quote_sheetname(br.sheet)}!${br.letter('revenue')}${total + 1}:"
-                   f"${br.letter('commission')}${total + 2}")
-        return out
+        return [a for _, a in self.check_blocks()]
 
     def total_row(self, table: Table) -> int:
         """The row of a block's total line, right under the block."""
@@ -502,7 +524,7 @@ class Layout:
         }
         names.update({name: self.param(key) for name, key in PARAM_NAMES.items()})
         names.update({name: self.ret(key) for name, key in RETURN_NAMES.items()})
-        names["ChecksTotal"] = self.summary.ref("value", SUMMARY_KEYS.index("checks"))
+        names["ChecksFailing"] = self.summary.ref("value", SUMMARY_KEYS.index("checks"))
         for name in names:
             check_defined_name(name)
         return names
@@ -520,6 +542,14 @@ RETURN_LABELS = ("Revenue (total target)", "Gross profit", "Commissions at targe
 RETURN_NAMES = {"Revenue": "revenue", "GrossProfit": "gross_profit", "CommissionAtTarget": "commission_at_target",
                 "SalesCost": "sales_cost", "ROI": "roi", "CostOfSalesRatio": "cost_of_sales_ratio",
                 "WeightedGrossMargin": "weighted_gross_margin", "BreakEvenRevenue": "break_even_revenue"}
+#: The column of the inputs' check cells on Assumptions (beside the widest block).
+INPUT_CHECK_COL = 9
+#: Regions named on the Summary (the largest; the rest add up to "Other regions"), and KPIs.
+SUMMARY_REGIONS, SUMMARY_KPIS = 8, 8
+#: The blocks of check cells, as the Summary counts them: (label, Layout method key).
+CHECK_BLOCKS = ("Targets: company", "Targets: regions", "Targets: products", "Targets: classes", "Targets: cells",
+                "Quotas: base", "Quotas: challenge", "Quotas: regions", "Commission", "Budget items",
+                "Budget regions", "Inputs")
 SUMMARY_KEYS = ("company", "year", "total_target", "growth", "base_quotas", "challenge_quotas", "sales_cost",
                 "gross_profit", "roi", "cost_of_sales_ratio", "break_even_revenue", "kpi_red", "kpi_amber",
                 "kpi_green", "checks")

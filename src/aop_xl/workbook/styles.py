@@ -115,6 +115,10 @@ class Styles:
             "input_percent": dict(font=INPUT_FONT, fill=INPUT_FILL, protection=unlocked, number_format=RATE),
             "calc_text": dict(font=CALC_FONT, protection=locked),
             "calc_long": dict(font=CALC_FONT, protection=locked, alignment=wrap),
+            "cover_label": dict(font=Font(name="Calibri", size=11, bold=True), alignment=Alignment(vertical="top")),
+            "cover_value": dict(font=Font(name="Calibri", size=11), protection=locked,
+                                alignment=Alignment(wrap_text=True, vertical="top", horizontal="left")),
+            "note": dict(font=Font(name="Calibri", size=10, italic=True, color="FF595959")),
             "calc_amount": dict(font=CALC_FONT, protection=locked, number_format=amount),
             "calc_number": dict(font=CALC_FONT, protection=locked, number_format=NUMBER),
             "calc_integer": dict(font=CALC_FONT, protection=locked, number_format=INTEGER),
@@ -127,6 +131,7 @@ class Styles:
                                 border=Border(top=_THIN)),
             "headline_amount": dict(font=Font(name="Calibri", size=12, bold=True), number_format=amount),
             "check": dict(font=HELPER_FONT, protection=locked, number_format=amount_format(decimals)),
+            "check_count": dict(font=HELPER_FONT, protection=locked, number_format="0"),
             "helper": dict(font=HELPER_FONT, protection=locked, number_format="General"),
             "meta": dict(font=CALC_FONT, protection=locked),
         }

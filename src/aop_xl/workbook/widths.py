@@ -12,9 +12,12 @@ wrap.
 
 from __future__ import annotations
 
+import math
 import re
 
 from openpyxl.utils import column_index_from_string, get_column_letter
+
+from aop_xl.workbook.layout import COVER
 
 #: Styles whose text may run over into the empty cells to its right, or wraps.
 _UNMEASURED = {"title", "subtitle", "section", "header", "helper_header", "input_long", "calc_long", "helper", "meta"}
@@ -24,6 +27,8 @@ _FIXED = {"calc_percent": 9, "input_percent": 9, "calc_rate": 9, "calc_integer":
 #: The largest amount assumed where the plan does not say (the blank template).
 BLANK_LARGEST = 999_999_999.99
 MIN_WIDTH, MAX_WIDTH = 6.0, 60.0
+#: Points per line of wrapped 11-point text.
+LINE_HEIGHT = 15.0
 
 
 def amount_width(largest: float, decimals: int, display: str) -> float:
@@ -93,6 +98,27 @@ def fit(ctx, sheet: str, last_col: int, extra: dict[int, float] | None = None) -
         need[col] = max(need.get(col, MIN_WIDTH), width)
     for col, width in need.items():
         ws.column_dimensions[get_column_letter(col)].width = round(min(max(width, MIN_WIDTH), MAX_WIDTH), 1)
+    _wrapped_rows(ws)
+
+
+def _wrapped_rows(ws) -> None:
+    """A row holding wrapped text merged along it (a SMART goal) is as tall as its text in the
+    merged columns' width, and at least two lines (text typed later still shows)."""
+    for merged in ws.merged_cells.ranges:
+        if merged.min_row != merged.max_row:
+            continue
+        cell = ws.cell(merged.min_row, merged.min_col)
+        if not (cell.alignment and cell.alignment.wrap_text):
+            continue
+        width = sum(ws.column_dimensions[get_column_letter(c)].width or MIN_WIDTH
+                    for c in range(merged.min_col, merged.max_col + 1))
+        text = cell.value if isinstance(cell.value, str) else ""
+        lines = max(2, math.ceil(text_width(text) / max(width - 2, 1)))
+        ws.row_dimensions[merged.min_row].height = LINE_HEIGHT * lines
+
+
+#: Sheets whose widths are set by hand (the Cover: a label column and a wide text column).
+FIXED_SHEETS = {COVER}
 
 
 def _names(plan) -> list[str]:
@@ -106,7 +132,7 @@ def fit_printed(ctx) -> None:
     """Fit the printed columns of every visible sheet (those of its print area)."""
     for name, ws in ctx.sheets.items():
         area = ws.print_area
-        if ws.sheet_state != "visible" or not area:
+        if ws.sheet_state != "visible" or not area or name in FIXED_SHEETS:
             continue
         m = re.search(r":\$?([A-Z]+)\$?\d+$", area if isinstance(area, str) else area[0])
         if m:

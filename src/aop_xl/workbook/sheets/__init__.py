@@ -66,7 +66,9 @@ def amounts_note(ctx: Context) -> str:
             f'&"."')
 
 
-def block_title(w: Writer, table: Table, text: str | None = None, col: int = 1) -> None:
+def block_title(w: Writer, table: Table, text: str | None = None, col: int | None = None) -> None:
+    """The block's title, two rows above its first row, over its first column (or ``col``)."""
+    col = min(table.columns.values()) if col is None else col
     w.label(table.title_row, col, text if text is not None else table.title, "section")
 
 

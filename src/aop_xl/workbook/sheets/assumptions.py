@@ -14,8 +14,17 @@ from aop_xl.engine.budget import budget_summary
 from aop_xl.engine.calendar import QUARTERS as QUARTER_NAMES
 from aop_xl.plan import BUDGET_CATEGORIES, CommissionPlan, GrowthDefaults, Header, Kpi, Plan, StatusThresholds
 from aop_xl.workbook import formulas as fx
-from aop_xl.workbook.layout import ASSUMPTIONS, BCG_CLASSES, MARKETS, PARAMS, Layout, check_list
-from aop_xl.workbook.sheets import Context, block_title, headers, month_header_ref, page_setup, set_widths, title
+from aop_xl.workbook.layout import ASSUMPTIONS, BCG_CLASSES, MARKETS, PARAM_KEYS, PARAMS, Layout, check_list
+from aop_xl.workbook.sheets import (
+    Context,
+    block_title,
+    flag_nonzero,
+    headers,
+    month_header_ref,
+    page_setup,
+    set_widths,
+    title,
+)
 
 REALLOCATION_SHARE = inspect.signature(budget_summary).parameters["reallocation_share"].default
 CHOICES = {
@@ -80,15 +89,18 @@ def build(ctx: Context) -> None:
     p = lay.params
     block_title(w, p)
     headers(w, p, {"label": "Setting", "value": "Value"})
+    values = param_values(plan)
     for i, (key, label) in enumerate(PARAMS):
         w.label(p.row(i), p.col("label"), label)
-        value = param_values(plan)[key]
+        value = values[key]
         if key == "version" and value is not None:
             value = str(value)
         w.value(p.row(i), p.col("value"), value, _style(key))
 
+    _goal_rows(ws, p, values)
     _seasonality(ctx, w, plan)
     _members(ctx, w, plan)
+    _input_checks(ctx, w)
     _validations(ws, lay)
     set_widths(ws, {1: 34, 2: 30, 3: 14, 4: 16, 5: 14, 6: 14, 7: 16})
     for j in range(lay.capacity.products):
@@ -102,6 +114,18 @@ def build(ctx: Context) -> None:
     else:
         page_setup(ctx, ws, 7, lay.kpis.last_row, title_rows="1:2", portrait=True)
     ws.freeze_panes = "A6"
+
+
+#: The last column a SMART goal's text runs over (B:G are free beside the settings' last rows).
+GOAL_LAST_COL = 7
+
+
+def _goal_rows(ws, p, values: dict) -> None:
+    """A SMART goal is prose: its cell is merged over B:G and wrapped (the row's height follows
+    its text once the columns are fitted: widths.fit)."""
+    for i, (key, _) in enumerate(PARAMS):
+        if key.startswith("goal_"):
+            ws.merge_cells(start_row=p.row(i), start_column=p.col("value"), end_row=p.row(i), end_column=GOAL_LAST_COL)
 
 
 def _seasonality(ctx: Context, w, plan: Plan | None) -> None:
@@ -217,3 +241,56 @@ def _validations(ws, lay: Layout) -> None:
     floor = lay.tiers.cell("floor", 0)
     _dv(ws, "custom", lay.tiers.area("floor"),
         formula1=f'OR(ISNUMBER({floor}),{floor}="base",{floor}="challenge")')
+
+
+#: Settings that hold text; every other setting is a number.
+_TEXT_SETTINGS = {"company", "currency", "version", "status", "allow_negative", "commission_mode", "floor_basis",
+                  "payout", "display", "goal_1", "goal_2", "goal_3"}
+
+
+def _input_checks(ctx: Context, w) -> None:
+    """One check cell beside each input row: 0 when the row is consistent, else the number of
+    its problems (a value without a name, text where a number belongs, a rep's or a budget
+    line's unknown region, a name given twice). The Summary counts them with every other check."""
+    lay = ctx.layout
+    ic = lay.input_checks
+    col = ic.col("check")
+    w.label(ic.header_row, col, "Check", "header")
+    problems: dict[int, list[str]] = {}
+
+    def add(row: int, expr: str) -> None:
+        problems.setdefault(row, []).append(expr)
+
+    for i, key in enumerate(PARAM_KEYS):
+        if key not in _TEXT_SETTINGS:
+            add(lay.params.row(i), f"ISTEXT({lay.params.cell('value', i)})")
+    for table in (lay.quarter_weights, lay.month_weights):
+        for i in range(table.rows):
+            add(table.row(i), f"ISTEXT({table.cell('weight', i)})")
+    region_names = lay.regions.range("name", qualified=False)
+    blocks = ((lay.regions, "name", ("weight", "prior_year_revenue", "growth", "target"), ()),
+              (lay.products, "name", ("weight", "prior_year_revenue", "growth", "gross_margin"), ()),
+              (lay.reps, "name", ("share",), ("region",)),
+              (lay.budget, "item", ("amount", "months", "start_month"), ("region",)),
+              (lay.kpis, "metric", ("target",), ()))
+    for table, name_key, numbers, regions in blocks:
+        names = table.range(name_key, qualified=False)
+        for i in range(table.rows):
+            r = table.row(i)
+            name = table.cell(name_key, i)
+            others = [table.cell(k, i) for k in table.columns if k != name_key]
+            add(r, f'AND({name}="",' + "+".join(f'({o}<>"")' for o in others) + ">0)")
+            for k in numbers:
+                add(r, f"ISTEXT({table.cell(k, i)})")
+            for k in regions:
+                ref = table.cell(k, i)
+                add(r, f'AND({ref}<>"",SUMPRODUCT(--({region_names}={ref}))=0)')
+            if table is not lay.budget:
+                add(r, f'AND({name}<>"",SUMPRODUCT(--({names}={name}))>1)')
+    for i in range(lay.tiers.rows):
+        floor = lay.tiers.cell("floor", i)
+        add(lay.tiers.row(i), f"ISTEXT({lay.tiers.cell('rate', i)})")
+        add(lay.tiers.row(i), f'AND(ISTEXT({floor}),{floor}<>"base",{floor}<>"challenge")')
+    for row, exprs in sorted(problems.items()):
+        w.formula(row, col, "+".join(f"({e})" for e in exprs), "check_count")
+    flag_nonzero(ctx.sheets[ASSUMPTIONS], f"{ic.letter('check')}{ic.first_row}:{ic.letter('check')}{ic.last_row}")

@@ -1,28 +1,56 @@
-"""Summary: one printable landscape page with the headline numbers, the SMART goals, the KPI
-status and four charts (targets by quarter, by region, by product class; budget vs gross
-profit). Every number is a formula over the other sheets."""
+"""Summary: the one page a CFO reads in a minute.
+
+Top band: the headline figures (with the number of failing checks and a link to the first
+block that fails), targets by quarter, the budget and its return, targets by region (the
+largest regions, the rest added up) and by product class. Middle band: a chart over each of
+those tables (the tables are the charts' data, so no hidden data block prints). Bottom band:
+the KPI status with red/amber/green, and the SMART goals. Every number is a formula over the
+other sheets; categories are words, not codes.
+"""
 
 from __future__ import annotations
 
 from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.chart.label import DataLabelList
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.formatting.rule import FormulaRule, Rule
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.styles.numbers import NumberFormat
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
 
 from aop_xl.workbook import formulas as fx
-from aop_xl.workbook.layout import QUOTAS, SUMMARY, SUMMARY_KEYS, TARGETS, Layout
-from aop_xl.workbook.sheets import Context, block_title, set_widths
-from aop_xl.workbook.styles import AMBER_FILL, GREEN_FILL, RED_FILL
+from aop_xl.workbook.layout import (
+    BCG_CLASSES,
+    KPI,
+    QUARTERS,
+    QUOTAS,
+    SUMMARY,
+    SUMMARY_KEYS,
+    SUMMARY_REGIONS,
+    TARGETS,
+    Layout,
+)
+from aop_xl.workbook.sheets import Context, amounts_note, block_title, headers, page_setup, set_widths
+from aop_xl.workbook.styles import AMBER_FILL, DAYS, GREEN_FILL, PERCENT, RED_FILL, amount_format
 
 LABELS = {"company": "Company", "year": "Plan year", "total_target": "Total target", "growth":
           "Growth on prior year", "base_quotas": "Base quotas (all reps)", "challenge_quotas":
-          "Challenge quotas (all reps)", "sales_cost": "Sales cost (budget)", "gross_profit": "Gross profit",
-          "roi": "ROI of the sales budget", "cost_of_sales_ratio": "Cost of sales ratio", "break_even_revenue":
-          "Break-even revenue", "kpi_red": "KPIs red", "kpi_amber": "KPIs amber", "kpi_green": "KPIs green",
-          "checks": "Checks (sum of differences; 0 = all add up)"}
+          "Challenge quotas (all reps)", "sales_cost": "Selling cost (budget)", "gross_profit": "Gross profit",
+          "roi": "Return on the selling budget", "cost_of_sales_ratio": "Selling cost / revenue",
+          "break_even_revenue": "Break-even revenue", "kpi_red": "KPIs red", "kpi_amber": "KPIs amber",
+          "kpi_green": "KPIs green", "checks": "Checks"}
 _STYLES = {"company": "calc_text", "year": "calc_integer", "growth": "calc_percent", "roi": "calc_percent",
            "cost_of_sales_ratio": "calc_percent", "kpi_red": "calc_integer", "kpi_amber": "calc_integer",
-           "kpi_green": "calc_integer", "total_target": "headline_amount", "checks": "check"}
+           "kpi_green": "calc_integer", "total_target": "headline_amount", "checks": "calc_text"}
+#: Widths of the Summary's columns A..L (characters): tables, gaps, tables.
+WIDTHS = {1: 30, 2: 18, 3: 2, 4: 12, 5: 16, 6: 2, 7: 24, 8: 16, 9: 2, 10: 16, 11: 16, 12: 9}
+LAST_COL = 12
+
+
+def failing_checks(lay: Layout) -> str:
+    """Formula text: how many check cells do not show 0 (a blank text counts as failing)."""
+    sc = lay.summary_checks
+    return f"SUM({sc.range('failing', qualified=False)})"
 
 
 def headline_formulas(lay: Layout) -> dict[str, str]:
@@ -30,6 +58,7 @@ def headline_formulas(lay: Layout) -> dict[str, str]:
     py = lay.param("prior_year_revenue")
     total = lay.company.ref("year", 0)
     counts = lay.kpi_counts
+    n = failing_checks(lay)
     return {
         "company": fx.text_ref(lay.param("company")),
         "year": fx.text_ref(lay.param("year")),
@@ -45,7 +74,7 @@ def headline_formulas(lay: Layout) -> dict[str, str]:
         "kpi_red": counts.ref("count", 0),
         "kpi_amber": counts.ref("count", 1),
         "kpi_green": counts.ref("count", 2),
-        "checks": "+".join(f"SUMPRODUCT(ABS({area}))" for area in lay.check_areas()),
+        "checks": f'IF({n}=0,"All checks pass",{n}&IF({n}=1," check fails"," checks fail"))',
     }
 
 
@@ -56,8 +85,23 @@ def build(ctx: Context) -> None:
     w = ctx.writer(SUMMARY)
     company, year = lay.param("company"), lay.param("year")
     w.formula(1, 1, f'"Annual operating plan "&{year}&IF({company}="",""," - "&{company})', "title")
-    w.formula(2, 1, f'"Currency: "&{lay.param("currency")}&"   Status: "&{lay.param("status")}'
-              f'&"   Version: "&{lay.param("version")}', "subtitle")
+    w.formula(2, 1, f'{amounts_note(ctx)}&"   Status: "&{lay.param("status")}&"   Version: "&{lay.param("version")}',
+              "subtitle")
+    _headline(ctx, w, ws)
+    _quarters(ctx, w)
+    _budget(ctx, w)
+    _regions(ctx, w)
+    _classes(ctx, w)
+    _kpis(ctx, w, ws)
+    _goals(ctx, w, ws)
+    _checks(ctx, w)
+    _charts(ctx, ws)
+    set_widths(ws, WIDTHS)
+    page_setup(ctx, ws, LAST_COL, lay.summary_goals.last_row + 4, one_page=True)
+
+
+def _headline(ctx: Context, w, ws) -> None:
+    lay = ctx.layout
     s = lay.summary
     block_title(w, s)
     f = headline_formulas(lay)
@@ -65,68 +109,202 @@ def build(ctx: Context) -> None:
         w.label(s.row(i), s.col("label"), LABELS[key], "label")
         w.formula(s.row(i), s.col("value"), f[key], _STYLES.get(key, "calc_amount"))
     value = f"${s.letter('value')}"
-    for i, name in ((SUMMARY_KEYS.index("kpi_red"), RED_FILL), (SUMMARY_KEYS.index("kpi_amber"), AMBER_FILL),
+    for i, fill in ((SUMMARY_KEYS.index("kpi_red"), RED_FILL), (SUMMARY_KEYS.index("kpi_amber"), AMBER_FILL),
                     (SUMMARY_KEYS.index("kpi_green"), GREEN_FILL)):
-        ref = s.cell("value", i)
-        ws.conditional_formatting.add(ref, FormulaRule(formula=[f"{value}{s.row(i)}>0"], fill=name))
-    checks = s.cell("value", SUMMARY_KEYS.index("checks"))
-    ws.conditional_formatting.add(checks, FormulaRule(formula=[f"{checks}<>0"], fill=RED_FILL))
+        ws.conditional_formatting.add(s.cell("value", i), FormulaRule(formula=[f"{value}{s.row(i)}>0"], fill=fill))
+    checks = SUMMARY_KEYS.index("checks")
+    ws.conditional_formatting.add(s.cell("value", checks), FormulaRule(formula=[f"{failing_checks(lay)}>0"],
+                                                                       fill=RED_FILL))
+    # The link to the first block with a failing check, under the count.
+    sc = lay.summary_checks
+    first = f"${sc.letter('first')}${sc.row(0)}"
+    link = f"INDEX({sc.range('link', qualified=False)},MAX({first},1))"
+    w.formula(s.last_row + 1, s.col("value"), f'IF({failing_checks(lay)}=0,"",HYPERLINK({link},"Go to the first"))',
+              "calc_text")
+
+
+def _quarters(ctx: Context, w) -> None:
+    lay = ctx.layout
+    q, c = lay.summary_quarters, lay.company
+    block_title(w, q, col=q.col("label"))
+    headers(w, q, {"label": "Period", "value": "Target"})
+    for i, key in enumerate((*QUARTERS, "h1", "h2")):
+        w.label(q.row(i), q.col("label"), key.upper(), "label")
+        w.formula(q.row(i), q.col("value"), c.ref(key, 0), "calc_amount")
+
+
+def _budget(ctx: Context, w) -> None:
+    lay = ctx.layout
+    b = lay.summary_budget
+    block_title(w, b, col=b.col("label"))
+    headers(w, b, {"label": "", "value": "Amount"})
+    for i, (label, key) in enumerate((("Selling cost", "sales_cost"), ("Gross profit", "gross_profit"))):
+        w.label(b.row(i), b.col("label"), label, "label")
+        w.formula(b.row(i), b.col("value"), lay.ret(key), "calc_amount")
+    w.label(b.row(2), b.col("label"), "Return", "label")
+    w.formula(b.row(2), b.col("value"), lay.ret("roi"), "calc_percent")
+
+
+def _regions(ctx: Context, w) -> None:
+    """The largest regions by target, in order (ties: the earlier region), the rest summed."""
+    lay = ctx.layout
+    sr, rt = lay.summary_regions, lay.region_targets
+    block_title(w, sr, col=sr.col("label"))
+    headers(w, sr, {"label": "Region", "value": "Target"})
+    names, years, ranks = rt.range("name"), rt.range("year"), rt.range("rank")
+    n = rt.rows
+    shown = min(SUMMARY_REGIONS, n)
+    for k in range(shown):
+        r = sr.row(k)
+        pos = f"MATCH({k},{ranks},0)"
+        found = f"ISNUMBER({pos})"
+        w.formula(r, sr.col("label"), f'IF({found},{fx.pick(names, n, pos)},"")', "calc_text")
+        w.formula(r, sr.col("value"), f'IF({found},{fx.pick(years, n, pos)},"")', "calc_amount")
+    r = sr.row(SUMMARY_REGIONS)
+    if n > SUMMARY_REGIONS:
+        top = f"{sr.letter('value')}{sr.first_row}:{sr.letter('value')}{sr.row(shown - 1)}"
+        w.label(r, sr.col("label"), "Other regions", "label")
+        w.formula(r, sr.col("value"), f"SUM({years})-SUM({top})", "calc_amount")
+
+
+def _classes(ctx: Context, w) -> None:
+    lay = ctx.layout
+    sc, ct = lay.summary_classes, lay.class_targets
+    block_title(w, sc, col=sc.col("label"))
+    headers(w, sc, {"label": "Class", "value": "Target", "share": "Share"})
+    total = lay.company.ref("year", 0)
+    for k, name in enumerate(BCG_CLASSES):
+        r = sc.row(k)
+        w.label(r, sc.col("label"), fx.BCG_WORDS[name], "label")
+        w.formula(r, sc.col("value"), ct.ref("year", k), "calc_amount")
+        w.formula(r, sc.col("share"), f'IF({total}<>0,{sc.cell("value", k)}/{total},"")', "calc_percent")
+
+
+def _kpis(ctx: Context, w, ws) -> None:
+    lay = ctx.layout
+    sk, kpi = lay.summary_kpis, lay.kpi
+    block_title(w, sk, col=sk.col("metric"))
+    headers(w, sk, {"metric": "KPI", "target": "Target to date", "actual": "Actual", "variance": "Variance (+ good)",
+                    "status": "Status"})
+    for i in range(min(sk.rows, kpi.rows)):
+        r = sk.row(i)
+        for key, src, style in (("metric", "metric", "calc_text"), ("target", "ytd", "calc_number"),
+                                ("actual", "actual", "calc_number"), ("variance", "variance", "calc_number"),
+                                ("status", "status", "calc_text")):
+            ref = kpi.ref(src, i)
+            w.formula(r, sk.col(key), f'IF({ref}="","",{ref})' if key != "metric" else fx.text_ref(ref), style)
+    # Each KPI's numbers in its unit's format, as on the KPI sheet.
+    unit = f"{KPI}!${kpi.letter('unit')}{kpi.first_row}"
+    cells = f"{sk.letter('target')}{sk.first_row}:{sk.letter('variance')}{sk.last_row}"
+    for k, (name, fmt) in enumerate((("percent", PERCENT), ("days", DAYS),
+                                     ("currency", amount_format(ctx.styles.decimals, ctx.styles.display)))):
+        dxf = DifferentialStyle(numFmt=NumberFormat(numFmtId=410 + k, formatCode=fmt))
+        ws.conditional_formatting.add(cells, Rule(type="expression", dxf=dxf, formula=[f'{unit}="{name}"']))
+    rows = f"{sk.letter('metric')}{sk.first_row}:{sk.letter('status')}{sk.last_row}"
+    status = f"${sk.letter('status')}{sk.first_row}"
+    for name, fill in zip(("red", "amber", "green"), (RED_FILL, AMBER_FILL, GREEN_FILL)):
+        ws.conditional_formatting.add(rows, FormulaRule(formula=[f'{status}="{name}"'], fill=fill))
+
+
+def _goals(ctx: Context, w, ws) -> None:
+    lay = ctx.layout
     g = lay.summary_goals
-    block_title(w, g)
+    block_title(w, g, col=g.col("label"))
+    # Each goal takes three rows of the KPI table's height, its text merged over H:L and wrapped.
     for i in range(3):
-        w.label(g.row(i), g.col("label"), f"Goal {i + 1}", "label")
-        w.formula(g.row(i), g.col("value"), fx.text_ref(lay.param(f"goal_{i + 1}")), "calc_long")
-    d = lay.chart_data
-    block_title(w, d)
-    for i, (label, key) in enumerate((("Sales cost", "sales_cost"), ("Gross profit", "gross_profit"))):
-        w.label(d.row(i), d.col("label"), label)
-        w.formula(d.row(i), d.col("value"), lay.ret(key), "calc_amount")
-    _charts(ctx, ws)
-    set_widths(ws, {1: 34, 2: 26, 3: 2, **{c: 10 for c in range(4, 17)}})
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_area = f"A1:P{d.last_row + 1}"
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
+        r = g.row(3 * i)
+        w.label(r, g.col("label"), f"Goal {i + 1}", "label_bold")
+        w.formula(r, g.col("value"), fx.text_ref(lay.param(f"goal_{i + 1}")), "calc_long")
+        ws.merge_cells(start_row=r, start_column=g.col("value"), end_row=r + 2, end_column=LAST_COL)
+        ws.cell(r, g.col("value")).alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def _bar(title: str, data: Reference, cats: Reference, *, from_rows: bool = False, colour: str = "1F3864") -> BarChart:
+def _checks(ctx: Context, w) -> None:
+    """Per block of check cells: how many fail, a link to the block, and the first failing
+    block's position (hidden helper columns, outside the print area)."""
+    lay = ctx.layout
+    sc = lay.summary_checks
+    headers(w, sc, {"block": "Check block", "failing": "Failing", "link": "Link", "first": "First failing"},
+            "helper_header")
+    blocks = lay.check_blocks()
+    for i, (label, area) in enumerate(blocks):
+        r = sc.row(i)
+        w.label(r, sc.col("block"), label, "helper")
+        w.formula(r, sc.col("failing"), f"SUMPRODUCT(--({area}<>0))", "helper")
+        sheet, ref = area.rsplit("!", 1)
+        first_cell = ref.split(":")[0].replace("$", "")
+        w.text(r, sc.col("link"), f"#{sheet}!{first_cell}", "helper")
+    failing = sc.range("failing", qualified=False)
+    # The position of the first block with a failing check: only that block's term is not 0.
+    positions = "+".join(f"({sc.cell('failing', i, col_abs=True, row_abs=True)}>0)*(1-MIN(1,SUM("
+                         f"{sc.cell('failing', 0, col_abs=True, row_abs=True)}:{sc.cell('failing', i, col_abs=True, row_abs=True)})"
+                         f"-{sc.cell('failing', i, col_abs=True, row_abs=True)}))*{i + 1}" for i in range(len(blocks)))
+    w.formula(sc.row(0), sc.col("first"), f"IF(SUM({failing})=0,0,{positions})", "helper")
+    ws = ctx.sheets[SUMMARY]
+    ws.column_dimensions.group(get_column_letter(sc.col("block")), get_column_letter(sc.col("first")),
+                               outline_level=1, hidden=True)
+
+
+def _bar(title: str, data: Reference, cats: Reference, colour: str, width: float, height: float,
+         horizontal: bool = False) -> BarChart:
     chart = BarChart()
-    chart.type = "col"
+    chart.type = "bar" if horizontal else "col"
+    if horizontal:  # the first category on top, as in the table
+        chart.x_axis.scaling.orientation = "maxMin"
     chart.title = title
     chart.legend = None
-    chart.height, chart.width = 6.5, 12.5
-    chart.add_data(data, from_rows=from_rows, titles_from_data=False)
+    chart.height, chart.width = height, width
+    chart.add_data(data, titles_from_data=False)
     chart.set_categories(cats)
     chart.series[0].graphicalProperties.solidFill = colour
     chart.y_axis.numFmt = "#,##0"
     chart.y_axis.majorGridlines = None
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    labels = DataLabelList()
+    labels.showVal = labels.showCatName = labels.showSerName = labels.showPercent = False
+    labels.showLegendKey = labels.showBubbleSize = labels.showLeaderLines = False
+    chart.dataLabels = labels
     return chart
+
+
+def _span_cm(first: int, last: int) -> float:
+    # Width of columns first..last in centimetres (a character of Calibri 11 is 7 px + 5 px padding).
+    px = sum(WIDTHS.get(c, 8.43) * 7 + 5 for c in range(first, last + 1))
+    return px * 2.54 / 96
 
 
 def _charts(ctx: Context, ws) -> None:
     lay = ctx.layout
-    t, s = ctx.sheets[TARGETS], ws
-    c, rt, ct, d = lay.company, lay.region_targets, lay.class_targets, lay.chart_data
-    quarters = Reference(t, min_col=c.col("q1"), max_col=c.col("q4"), min_row=c.first_row)
-    quarter_names = Reference(t, min_col=c.col("q1"), max_col=c.col("q4"), min_row=c.header_row)
-    ws.add_chart(_bar("Targets by quarter", quarters, quarter_names, from_rows=True), "D1")
-    regions = Reference(t, min_col=rt.col("year"), min_row=rt.first_row, max_row=rt.last_row)
-    region_names = Reference(t, min_col=rt.col("name"), min_row=rt.first_row, max_row=rt.last_row)
-    ws.add_chart(_bar("Targets by region", regions, region_names, colour="2E75B6"), "K1")
+    q, sb, sr, sc = lay.summary_quarters, lay.summary_budget, lay.summary_regions, lay.summary_classes
+    top, bottom = lay.summary_chart_rows
+    height = (bottom - top) * 15 * 2.54 / 72 * 0.95
+    values = Reference(ws, min_col=q.col("value"), min_row=q.first_row, max_row=q.row(3))
+    names = Reference(ws, min_col=q.col("label"), min_row=q.first_row, max_row=q.row(3))
+    ws.add_chart(_bar("Targets by quarter", values, names, "1F3864", _span_cm(1, 2) * 0.96, height), f"A{top}")
+    values = Reference(ws, min_col=sb.col("value"), min_row=sb.first_row, max_row=sb.row(1))
+    names = Reference(ws, min_col=sb.col("label"), min_row=sb.first_row, max_row=sb.row(1))
+    ws.add_chart(_bar("Selling cost vs gross profit", values, names, "C55A11", _span_cm(4, 5) * 0.96, height),
+                 f"D{top}")
+    # The regions' chart leaves "Other regions" out: beside the largest regions, the sum of
+    # thirty others would flatten every bar. Bars run across, so long names stay readable.
+    n = lay.region_targets.rows
+    shown = min(SUMMARY_REGIONS, n)
+    values = Reference(ws, min_col=sr.col("value"), min_row=sr.first_row, max_row=sr.row(shown - 1))
+    names = Reference(ws, min_col=sr.col("label"), min_row=sr.first_row, max_row=sr.row(shown - 1))
+    title = "Targets by region" if n <= SUMMARY_REGIONS else f"The {SUMMARY_REGIONS} largest regions"
+    ws.add_chart(_bar(title, values, names, "2E75B6", _span_cm(7, 8) * 0.96, height, horizontal=True), f"G{top}")
     pie = PieChart()
     pie.title = "Targets by product class"
-    pie.height, pie.width = 6.5, 12.5
-    pie.add_data(Reference(t, min_col=ct.col("year"), min_row=ct.first_row, max_row=ct.last_row),
+    pie.height, pie.width = height, _span_cm(10, 12) * 0.96
+    pie.add_data(Reference(ws, min_col=sc.col("value"), min_row=sc.first_row, max_row=sc.last_row),
                  titles_from_data=False)
-    pie.set_categories(Reference(t, min_col=ct.col("name"), min_row=ct.first_row, max_row=ct.last_row))
-    pie.dataLabels = DataLabelList()
-    pie.dataLabels.showPercent = True
-    ws.add_chart(pie, "D15")
-    budget = Reference(s, min_col=d.col("value"), min_row=d.first_row, max_row=d.last_row)
-    names = Reference(s, min_col=d.col("label"), min_row=d.first_row, max_row=d.last_row)
-    ws.add_chart(_bar("Budget vs gross profit", budget, names, colour="C55A11"), "K15")
+    pie.set_categories(Reference(ws, min_col=sc.col("label"), min_row=sc.first_row, max_row=sc.last_row))
+    labels = DataLabelList()
+    labels.showPercent = labels.showCatName = True
+    labels.showVal = labels.showSerName = labels.showLegendKey = labels.showBubbleSize = False
+    labels.showLeaderLines = False
+    labels.separator = ": "
+    pie.dataLabels = labels
+    pie.legend = None
+    ws.add_chart(pie, f"J{top}")

@@ -348,6 +348,10 @@ def _regions(ctx: Context, w) -> None:
                        c["rho"])
         w.formula(r, rt.col("units"), f"IF({c['locked']}=1,{c['lock_units']},{c['q']}+({rank}<{sc['rLeft']}))",
                   "helper")
+        # Its place by target (0 = the largest; ties: the earlier region), for the Summary.
+        units = rt.range("units", qualified=False)
+        w.formula(r, rt.col("rank"), fx.rank(units, f"{rt.cell('units', 0, col_abs=True, row_abs=True)}:{c['units']}",
+                                             c["units"]), "helper")
         # The region x month table (running-total rounding over the company's months).
         rows = lay.season_rows
 
