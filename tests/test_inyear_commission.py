@@ -183,3 +183,27 @@ def test_bad_sales_and_as_of_are_refused():
     frame = pd.DataFrame(np.ones((1, 12)), index=["C"])
     st = inyear_statements(plan(), frame, as_of=3)
     assert st.set_index("rep").loc["C", "ytd_sales"] == 3 and st.set_index("rep").loc["A", "ytd_sales"] == 0
+
+
+def test_a_late_deal_for_a_paid_period_is_paid_with_the_next():
+    # Q1 was paid 1,500 (150k of sales). A deal of 50k dated February arrives in April: Q1's
+    # due becomes 2,000, but Q1 stays paid at 1,500, so Q2 pays the 500 with its own true-up.
+    a = [50 * K, 50 * K, 50 * K, 100 * K] + [0] * 8
+    late = a.copy()
+    late[1] += 50 * K
+    before = inyear_statements(plan(), sales(A=a), as_of=3)
+    assert before[before.rep == "A"]["payment"].tolist() == [1_500]
+    paid = {"A": {3: 1_500}}
+    st = inyear_statements(plan(), sales(A=late), as_of=6, paid=paid)
+    a_rows = st[st.rep == "A"].set_index("period")
+    assert a_rows.loc["Q1", ["paid_to_date", "payment", "recorded"]].tolist() == [2_000, 1_500, True]
+    assert a_rows.loc["Q2", ["paid_to_date", "paid_before", "payment", "recorded"]].tolist() == [3_000, 1_500, 1_500,
+                                                                                                False]
+    # Without the record, the late deal's 500 would be booked in Q1 and never paid.
+    unrecorded = inyear_statements(plan(), sales(A=late), as_of=6).set_index(["rep", "period"])
+    assert unrecorded.loc[("A", "Q2"), "payment"] == 1_000
+    with pytest.raises(PlanError, match='paid: "Z" is not a rep of the plan'):
+        inyear_statements(plan(), sales(A=late), as_of=6, paid={"Z": {3: 1}})
+    # A record for a period not closed by the as-of month is not a payment yet.
+    open_period = inyear_statements(plan(), sales(A=late), as_of=5, paid={"A": {3: 1_500, 6: 99}})
+    assert open_period[open_period.rep == "A"]["recorded"].tolist() == [True, False]

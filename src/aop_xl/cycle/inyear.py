@@ -360,6 +360,9 @@ class LoadResult:
     numbers: YearNumbers | None
     plan: Plan
     written: bool
+    #: every deal line now in the workbook, and the payments recorded as made
+    lines: pd.DataFrame | None = None
+    payments: dict | None = None
 
 
 def _changes_of(plan: Plan) -> list[dict]:
@@ -432,7 +435,7 @@ def load_into(workbook: str | os.PathLike, files: Sequence[str | os.PathLike], *
     write_year(book, year.sheet_plan, plan, loaded.lines, loaded.as_of, report.decimals, numbers,
                ", ".join(Path(f).name for f in files), year.payments)
     book.save()
-    return LoadResult(path, report, numbers, plan, True)
+    return LoadResult(path, report, numbers, plan, True, loaded.lines, year.payments)
 
 
 def write_year(book: OpenpyxlBook, sp: SheetPlan, plan: Plan, lines: pd.DataFrame, as_of: int, decimals: int,
