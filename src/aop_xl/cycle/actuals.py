@@ -476,29 +476,56 @@ def _merge(existing: pd.DataFrame, batches: list[pd.DataFrame], report: LoadRepo
     return _finalise(kept, added)
 
 
-def _signature(frame: pd.DataFrame, typed: np.ndarray) -> pd.Series:
-    # One number per deal from the values of its lines (compared within one load only).
-    cols = frame.loc[:, list(_COMPARED)].copy()
-    for c in ("date", "created"):
-        cols[c] = cols[c].astype("datetime64[ns]").astype("int64")
-    cols["type"] = np.where(typed, frame["type"].to_numpy(dtype=object), "")
-    for c in ("region", "product", "rep", "customer", "type"):
-        cols[c] = cols[c].astype(object)
-    h = pd.util.hash_pandas_object(cols, index=False).to_numpy().astype(np.uint64) % np.uint64(2**61)
-    sig = pd.DataFrame({"deal": frame["deal"].to_numpy(dtype=object), "h": h.astype(np.int64)})
-    grouped = sig.groupby("deal")["h"]
-    return grouped.size().astype(str) + ":" + (grouped.sum() % (2**61)).astype(str)
+_PRIME = np.uint64(0x100000001B3)
+
+
+def _mix(h: np.ndarray, x: np.ndarray) -> np.ndarray:
+    # One column into a running 64-bit hash per line (FNV-style; wraps around by design).
+    with np.errstate(over="ignore"):
+        return (h ^ x.astype(np.uint64)) * _PRIME
 
 
 def _changed_deals(old: pd.DataFrame, new: pd.DataFrame) -> set[str]:
-    # Deals whose lines in ``new`` differ from their lines in ``old`` (a type counts only when
-    # the export gives types).
-    typed = new.groupby("deal")["_typed"].all()
+    # Deals whose lines in ``new`` differ from their lines in ``old``: each deal's lines are
+    # summed into one number (the order of its lines does not matter), compared within this
+    # load only. A type counts only when the export gives types.
     old = old[old["deal"].isin(set(new["deal"]))]
-    old_typed = old["deal"].map(typed).fillna(False).to_numpy(dtype=bool)
-    a = _signature(old, old_typed)
-    b = _signature(new.assign(type=new["given_type"]), new["_typed"].to_numpy(dtype=bool))
-    return set(b.index[a.reindex(b.index).to_numpy() != b.to_numpy()])
+    flags = new["_typed"].to_numpy(dtype=bool)
+    if flags.all() or not flags.any():
+        old_typed = np.full(len(old), bool(flags.all()))
+    else:
+        typed = new.groupby("deal", sort=False)["_typed"].all()
+        old_typed = old["deal"].map(typed).fillna(False).to_numpy(dtype=bool)
+    both = {"old": (old, old["type"].to_numpy(dtype=object), old_typed),
+            "new": (new, new["given_type"].to_numpy(dtype=object), new["_typed"].to_numpy(dtype=bool))}
+    texts = {}
+    for col in ("region", "product", "rep", "customer"):
+        texts[col] = pd.Index(pd.unique(np.concatenate([old[col].to_numpy(dtype=object),
+                                                        new[col].to_numpy(dtype=object)])))
+    texts["type"] = pd.Index(["", "new", "recurring"])
+    sums = {}
+    for side, (frame, types, typed_lines) in both.items():
+        h = np.full(len(frame), np.uint64(0xCBF29CE484222325), dtype=np.uint64)
+        for col in ("fy", "period", "amount"):
+            h = _mix(h, frame[col].to_numpy(dtype=np.int64).view(np.uint64))
+        for col in ("date", "created"):
+            h = _mix(h, frame[col].to_numpy(dtype="datetime64[ns]").view(np.int64).view(np.uint64))
+        for col in ("share", "complaint", "nps"):
+            x = frame[col].to_numpy(dtype=float)
+            h = _mix(h, np.where(np.isnan(x), -1.5e300, x).view(np.uint64))
+        for col in ("region", "product", "rep", "customer"):
+            h = _mix(h, texts[col].get_indexer(frame[col].to_numpy(dtype=object)).astype(np.int64).view(np.uint64))
+        kinds = texts["type"].get_indexer(np.where(typed_lines, types, "")).astype(np.int64)
+        h = _mix(h, kinds.view(np.uint64))
+        codes, deals = pd.factorize(frame["deal"].to_numpy(dtype=object))
+        total = np.zeros(len(deals), dtype=np.uint64)
+        np.add.at(total, codes, h)
+        count = np.bincount(codes, minlength=len(deals))
+        sums[side] = pd.DataFrame({"count": count, "sum": total}, index=pd.Index(deals))
+    old_sums = sums["old"].reindex(sums["new"].index)
+    differ = (old_sums["count"].to_numpy() != sums["new"]["count"].to_numpy()) | \
+        (old_sums["sum"].to_numpy() != sums["new"]["sum"].to_numpy())
+    return set(sums["new"].index[differ])
 
 
 _COMPARED = ("date", "fy", "period", "region", "product", "rep", "customer", "amount", "share", "created",
