@@ -39,12 +39,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from python_calamine import CalamineWorkbook
 
 from aop_xl.cycle.fastpath import input_values
 from aop_xl.cycle.numbers import UnitNumbers, batch_numbers, engine_numbers
-from aop_xl.cycle.outputs import FileInUse, lock_file
-from aop_xl.cycle.proposals import save_submission
+from aop_xl.cycle.outputs import FileInUse
+from aop_xl.cycle import untrusted
 from aop_xl.cycle.regional import RoundSlices, Unit, canonical, identity_mac, mac_ok, sha256, topdown_hash, unit_plan
 from aop_xl.cycle.round import REPORTS, Round, RoundError
 from aop_xl.cycle.untrusted import Malformed, check_extent, open_package
@@ -56,15 +58,22 @@ from aop_xl.plan import Plan
 from aop_xl.units import from_units
 from aop_xl.workbook.layout import (ASSUMPTIONS, BOTTOM_UP, BOTTOM_UP_COMMENT_CHARS, META, META_KEYS, MONTHS,
                                     PARAM_KEYS, QUARTERS, QUOTAS, ROUND_KEYS, TARGETS, TEMPLATE_ID, Capacity, Layout,
-                                    bottom_up_table, capacity_for, quote_sheetname, round_identity_table)
+                                    bottom_up_table, capacity_for, quote_sheetname)
 from aop_xl.workbook.reader import RoundIdentity, round_identity_from_rows
 
 OUTCOMES = ("accepted", "stale", "foreign", "tampered", "duplicate", "malformed")
 #: Plan settings on Assumptions that decide the top-down numbers.
 TOPDOWN_PARAMS = ("unit", "total_target", "prior_year_revenue", "growth", "challenge_uplift", "fiscal_year_start",
                   "allow_negative")
+#: The parts a reader of a workbook parses besides its sheets, and the sheets collect reads.
+_WORKBOOK_PARTS = frozenset({"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+                             "xl/styles.xml", "xl/sharedStrings.xml"})
+_READ = (META, ASSUMPTIONS, TARGETS, QUOTAS, BOTTOM_UP)
 #: Differences named in a message before "and N more".
 SHOWN = 5
+#: Files judged between two flushes of the ledger to disk (a crash loses at most these
+#: files' entries; collect judges them again on its next run).
+SYNC_EVERY = 64
 Progress = Callable[[str, int, int], None]
 
 
@@ -145,10 +154,15 @@ def collect(rnd: Round, inboxes: list[str | os.PathLike], *, replace: bool = Fal
         summary = CollectSummary()
         seen = _seen(rnd)
         reader = _Reader(rnd)
-        for n, path in enumerate(files, start=1):
-            summary.outcomes.append(_one(rnd, reader, path, seen, replace))
-            if progress:
-                progress(path.name, n, len(files))
+        try:
+            for n, path in enumerate(files, start=1):
+                summary.outcomes.append(_one(rnd, reader, path, seen, replace))
+                if n % SYNC_EVERY == 0:
+                    rnd.ledger.sync()
+                if progress:
+                    progress(path.name, n, len(files))
+        finally:
+            rnd.ledger.sync()
         accepted = any(o.state == "accepted" and not o.seen_before for o in summary.outcomes)
         summary.reports = _report(rnd, summary)
         if update_master and accepted:
@@ -188,51 +202,49 @@ def _seen(rnd: Round) -> dict[str, dict]:
 
 
 def _one(rnd: Round, reader: "_Reader", path: Path, seen: dict, replace: bool) -> Outcome:
+    # Judge one file; its ledger entries are written together once it is judged.
     name = str(path)
     if path.is_symlink() or not path.is_file():
         return _record(rnd, Outcome(name, None, 0, "malformed", "a link or special file, not a workbook file"))
+    limit = untrusted.MAX_FILE_BYTES
     try:
         size = path.stat().st_size
-        data = path.read_bytes() if size <= _size_limit() else b""
+        data = path.read_bytes() if size <= limit else b""
     except OSError as exc:
         return _record(rnd, Outcome(name, None, 0, "malformed", f"cannot be read ({exc.strerror})"))
-    if size > _size_limit():
-        return _record(rnd, Outcome(name, None, size, "malformed", f"{size:,} bytes, more than the "
-                                    f"{_size_limit():,} a returned workbook may have"))
+    if size > limit:
+        return _record(rnd, Outcome(name, None, size, "malformed",
+                                    f"{size:,} bytes, more than the {limit:,} a returned workbook may have"))
     digest = sha256(data)
     if digest in seen:
         s = seen[digest]
         return Outcome(name, digest, size, s["state"], s["reason"], s["unit"], s["issue"], seen_before=True)
-    rnd.ledger.append("returned", None, file=path.name, sha256=digest, size=size)
+    returned = ("returned", None, {"file": path.name, "sha256": digest, "size": size})
     try:
         unit, issue, document = reader.check(data, path.name, replace)
     except _Reject as r:
         outcome = Outcome(name, digest, size, r.state, r.reason, r.unit, r.issue)
-    else:
-        outcome = Outcome(name, digest, size, "accepted", "", unit.key, issue)
-        previous = rnd.units()[unit.key].accepted
-        rnd.ledger.append("validated", unit.key, file=path.name, sha256=digest, issue=issue)
-        stored = save_submission(rnd, {"unit": unit.key, "issue": issue, "file": path.name, "sha256": digest,
-                                       **document})
-        rnd.ledger.append("accepted", unit.key, file=path.name, sha256=digest, issue=issue, submission=stored,
-                          replaces=(previous or {}).get("sha256"))
-        if previous:
-            outcome.reason = f"replaces {previous['file']} (--replace)"
-        seen[digest] = {"state": "accepted", "reason": outcome.reason, "unit": unit.key, "issue": issue}
-        return outcome
-    seen[digest] = {"state": outcome.state, "reason": outcome.reason, "unit": outcome.unit, "issue": outcome.issue}
-    return _record(rnd, outcome)
+        seen[digest] = {"state": outcome.state, "reason": outcome.reason, "unit": outcome.unit,
+                        "issue": outcome.issue}
+        return _record(rnd, outcome, returned)
+    outcome = Outcome(name, digest, size, "accepted", "", unit.key, issue)
+    previous = rnd.units()[unit.key].accepted
+    if previous:
+        outcome.reason = f"replaces {previous['file']} (--replace)"
+    rnd.ledger.append_many([
+        returned,
+        ("validated", unit.key, {"file": path.name, "sha256": digest, "issue": issue}),
+        ("accepted", unit.key, {"file": path.name, "sha256": digest, "issue": issue,
+                                "replaces": (previous or {}).get("sha256"), **document}),
+    ], sync=False)
+    seen[digest] = {"state": "accepted", "reason": outcome.reason, "unit": unit.key, "issue": issue}
+    return outcome
 
 
-def _size_limit() -> int:
-    from aop_xl.cycle import untrusted
-
-    return untrusted.MAX_FILE_BYTES
-
-
-def _record(rnd: Round, outcome: Outcome) -> Outcome:
-    rnd.ledger.append("rejected", outcome.unit, file=Path(outcome.file).name, sha256=outcome.sha256,
-                      state=outcome.state, reason=outcome.reason, issue=outcome.issue)
+def _record(rnd: Round, outcome: Outcome, returned: tuple | None = None) -> Outcome:
+    rejected = ("rejected", outcome.unit, {"file": Path(outcome.file).name, "sha256": outcome.sha256,
+                                           "state": outcome.state, "reason": outcome.reason, "issue": outcome.issue})
+    rnd.ledger.append_many([returned, rejected] if returned else [rejected], sync=False)
     return outcome
 
 
@@ -255,8 +267,6 @@ class _Grid:
 
 def cell(sheet: str, row: int, col: int) -> str:
     """``Sheet!A1`` as messages name a cell."""
-    from openpyxl.utils import get_column_letter
-
     return f"{quote_sheetname(sheet)}!{get_column_letter(col)}{row}"
 
 
@@ -286,6 +296,7 @@ class _Reader:
         self._slices: RoundSlices | None = None
         self._expected: dict[str, tuple] = {}
         self._numbers: dict[str, UnitNumbers] | None = None
+        self._layouts: dict[Capacity, Layout] = {}
 
     @property
     def slices(self) -> RoundSlices:
@@ -297,10 +308,13 @@ class _Reader:
 
     def check(self, data: bytes, name: str, replace: bool) -> tuple[Unit, int, dict]:
         try:
-            package = open_package(data)
+            # The workbook's own parts first, then the sheets this reader (and calamine) parse.
+            package = open_package(data, read=_WORKBOOK_PARTS.__contains__)
+            sheets = _sheet_parts(package.parts)
+            wanted = {sheets[s] for s in _READ if s in sheets}
+            package = open_package(data, read=lambda name: name in _WORKBOOK_PARTS or name in wanted)
         except Malformed as exc:
             raise _Reject("malformed", str(exc)) from None
-        sheets = _sheet_parts(package.parts)
         if META not in sheets:
             raise _Reject("foreign", f"not a regional workbook of a planning round (no {META} sheet)")
         for sheet in (META, ASSUMPTIONS, TARGETS, QUOTAS, BOTTOM_UP):
@@ -353,7 +367,9 @@ class _Reader:
                                                                "kpis")})
         except (KeyError, TypeError, ValueError, AopError):
             raise _Reject("malformed", f"the {META} sheet has no valid capacities") from None
-        layout = Layout(capacity)
+        layout = self._layouts.get(capacity)
+        if layout is None:
+            layout = self._layouts[capacity] = Layout(capacity)
         identity = round_identity_from_rows([list(r) for r in rows], layout)
         if identity is None:
             raise _Reject("foreign", "a standard AOP workbook that no planning round issued (no round identity)")
@@ -415,8 +431,6 @@ class _Reader:
 
     @staticmethod
     def _rc(identity: RoundIdentity, key: str) -> tuple[int, int]:
-        from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
         col, row = coordinate_from_string(identity.cells.get(key, "B1"))
         return row, column_index_from_string(col)
 
@@ -652,5 +666,3 @@ def _csv_safe(value: Any) -> Any:
         return "'" + value
     return value
 
-
-__all__ = ["CollectSummary", "OUTCOMES", "Outcome", "collect", "lock_file"]

@@ -43,6 +43,9 @@ from aop_xl.plan import load_plan
 
 #: Units per task sent to a worker.
 BATCH = 48
+#: Workbooks written between two flushes of the ledger to disk (a crash loses at most these
+#: entries; the files are whole, and the next run records them again).
+SYNC_EVERY = 64
 Progress = Callable[[str, int, int], None]
 
 
@@ -143,7 +146,9 @@ def _distribute(rnd: Round, kind: str, workers, scheduler, fast: bool, progress,
             summary.notes.append(f"{key}: withdrawn (no longer in the plan)")
     base_hash = sha256(canonical({k: v for k, v in slices._base.items() if k not in ("regions", "reps", "budget")}))
 
-    pending: list[tuple[Unit, dict, str, int]] = []
+    # What to build: units whose workbook is not in the outbox as issued. Only keys and hashes
+    # are kept for all of them; documents and jobs are made a batch at a time.
+    by_shape: dict[str, list[tuple[Unit, str, int]]] = {}
     for unit in slices.units:
         doc = slices.document(unit)
         content = sha256(canonical(doc))
@@ -156,20 +161,30 @@ def _distribute(rnd: Round, kind: str, workers, scheduler, fast: bool, progress,
                 continue
         else:
             issue = (max(state.issues) if state is not None and state.issues else 0) + 1
-        pending.append((unit, doc, content, issue))
-    total = len(pending)
+        by_shape.setdefault(shape_key(doc, base_hash), []).append((unit, content, issue))
+    total = sum(len(group) for group in by_shape.values())
     if progress:
         progress("preparing", 0, total)
-    if not pending:
+    if not total:
         return summary
 
-    jobs, contents = make_jobs(slices, pending, rnd.key, rnd.id, base_hash, summary.notes)
+    live: dict[str, tuple[UnitJob, str]] = {}  # unit key -> (job, content) until written
+    checked: dict[str, bool] = {}
+
+    def jobs(items: list[tuple[Unit, str, int]]) -> list[UnitJob]:
+        made, contents = make_jobs(slices, [(u, slices.document(u), c, i) for u, c, i in items], rnd.key, rnd.id,
+                                   base_hash, summary.notes, checked)
+        for key, job in made.items():
+            live[key] = (job, contents[key])
+        return list(made.values())
+
     done = 0
 
     def record(result: UnitResult) -> None:
         nonlocal done
         done += 1
         key, file = result.unit.key, names[result.unit.name]
+        job, content = live.pop(key)
         if result.error is not None:
             summary.failed.append((key, result.error))
         else:
@@ -178,41 +193,47 @@ def _distribute(rnd: Round, kind: str, workers, scheduler, fast: bool, progress,
             except (FileInUse, RoundError) as exc:
                 summary.failed.append((key, str(exc)))
             else:
-                job = jobs[key]
-                rnd.ledger.append("distributed", key, issue=job.identity["issue"], file=file,
+                rnd.ledger.append("distributed", key, sync=False, issue=job.identity["issue"], file=file,
                                   sha256=sha256(result.data), topdown_hash=job.identity["topdown_hash"],
-                                  content=contents[key], fast=result.fast)
+                                  content=content, fast=result.fast)
                 summary.written.append((key, file))
                 summary.fast += bool(result.fast)
+                if len(summary.written) % SYNC_EVERY == 0:
+                    rnd.ledger.sync()
         if progress:
             progress(file, done, total)
 
-    by_shape: dict[str, list[UnitJob]] = {}
-    for job in jobs.values():
-        by_shape.setdefault(job.shape, []).append(job)
+    try:
+        _build_all(by_shape, jobs, workers, scheduler, fast, record, summary)
+    finally:
+        rnd.ledger.sync()
+    return summary
+
+
+def _build_all(by_shape: dict[str, list], jobs, workers, scheduler, fast: bool, record, summary) -> None:
     with _executor(workers, scheduler) as pool:
         # Phase 1: the first unit of every shape, built normally and proven as its template.
-        proofs = {shape: pool.submit(prove_shape, group[0], fast) for shape, group in by_shape.items()}
+        firsts = {shape: jobs(group[:1])[0] for shape, group in by_shape.items()}
+        proofs = {shape: pool.submit(prove_shape, job, fast) for shape, job in firsts.items()}
         templates: dict[str, tuple[UnitJob, bytes] | None] = {}
         for shape, future in proofs.items():
-            proof = _result(future, by_shape[shape][0].unit)
+            proof = _result(future, firsts[shape].unit)
             record(proof.result)
-            templates[shape] = (by_shape[shape][0], proof.template) if proof.template is not None else None
+            templates[shape] = (firsts[shape], proof.template) if proof.template is not None else None
             if fast and proof.template is None and len(by_shape[shape]) > 1:
                 summary.notes.append(f"{len(by_shape[shape]) - 1} workbook(s) of one shape built without the fast "
                                      f"path: {proof.reason}")
         # Phase 2: the rest, in batches, a bounded number in flight.
-        tasks = [(shape, group[i:i + BATCH]) for shape, group in by_shape.items()
-                 for i in range(1, len(group), BATCH)]
         in_flight: dict[cf.Future, list[UnitJob]] = {}
         limit = max(2 * (workers or os.cpu_count() or 1), 4)
-        for shape, batch in tasks:
-            while len(in_flight) >= limit:
-                _drain(in_flight, record, cf.FIRST_COMPLETED)
-            in_flight[pool.submit(build_units, batch, templates[shape])] = batch
+        for shape, group in by_shape.items():
+            for i in range(1, len(group), BATCH):
+                while len(in_flight) >= limit:
+                    _drain(in_flight, record, cf.FIRST_COMPLETED)
+                batch = jobs(group[i:i + BATCH])
+                in_flight[pool.submit(build_units, batch, templates[shape])] = batch
         while in_flight:
             _drain(in_flight, record, cf.FIRST_COMPLETED)
-    return summary
 
 
 def _drain(in_flight: dict, record, when) -> None:
@@ -251,20 +272,23 @@ def jobs_for(plan, kind: str, key: bytes, round_id: str, issue: int = 1) -> list
 
 
 def make_jobs(slices: RoundSlices, pending, key: bytes, round_id: str, base_hash: str,
-              notes: list[str]) -> tuple[dict[str, UnitJob], dict]:
+              notes: list[str], checked: dict[str, bool] | None = None) -> tuple[dict[str, UnitJob], dict]:
     """The numbers (batched where the engine computes them alike), identity and MAC of every
-    pending unit: unit key -> :class:`UnitJob`, and unit key -> content hash."""
+    pending unit: unit key -> :class:`UnitJob`, and unit key -> content hash.
+
+    ``checked`` maps each shape whose batched numbers were compared with the engine's (on one of
+    its units) to whether they agreed; it is updated, so a caller making jobs batch by batch
+    compares each shape once, and a shape that disagreed takes the engine's numbers throughout."""
     plan = slices.plan
+    checked = {} if checked is None else checked
     margins = {u.key: slices.margins(u) for u, *_ in pending}
     shapes = {u.key: shape_key(doc, base_hash) for u, doc, *_ in pending}
-    batchable = [u for u, *_ in pending if margins[u.key].batchable]
+    batchable = [u for u, *_ in pending if margins[u.key].batchable and checked.get(shapes[u.key], True)]
     numbers: dict[str, UnitNumbers] = {}
     for i in range(0, len(batchable), 512):
         chunk = batchable[i:i + 512]
         for u, n in zip(chunk, batch_numbers([margins[u.key] for u in chunk], plan.plan.challenge_uplift)):
             numbers[u.key] = n
-    checked: set[str] = set()
-    docs = {u.key: doc for u, doc, *_ in pending}
     for u, doc, *_ in pending:
         if u.key in numbers and shapes[u.key] in checked:
             continue
@@ -274,9 +298,8 @@ def make_jobs(slices: RoundSlices, pending, key: bytes, round_id: str, base_hash
             continue  # its build reports the problem
         engine = engine_numbers(tr)
         if u.key in numbers:
-            checked.add(shapes[u.key])
-            if not engine.same_as(numbers[u.key]):
-                # Never expected: the batch is not used for this shape's units.
+            agree = checked[shapes[u.key]] = engine.same_as(numbers[u.key])
+            if not agree:  # never expected: the batch is not used for this shape's units
                 for v, *_ in pending:
                     if shapes[v.key] == shapes[u.key]:
                         numbers.pop(v.key, None)
@@ -288,7 +311,7 @@ def make_jobs(slices: RoundSlices, pending, key: bytes, round_id: str, base_hash
             if diff:
                 notes.append(f"{u.key}: its workbook's {'; '.join(diff)} (amounts beyond 2^31 units split by "
                              "weights the engine rounds to nine digits)")
-    for u, doc, *_ in pending:  # shapes whose check fell back to the engine
+    for u, doc, *_ in pending:  # units of shapes whose batch disagreed
         if u.key not in numbers:
             try:
                 numbers[u.key] = engine_numbers(target_units(unit_plan(doc)))

@@ -29,7 +29,7 @@ from typing import Any
 
 from aop_xl.cycle.colwidths import WidthFitter, build_capturing, col_widths, patch_widths
 from aop_xl.cycle.numbers import UnitNumbers, engine_numbers
-from aop_xl.cycle.package import Package, SheetXml, TemplateError
+from aop_xl.cycle.package import Package, SheetXml, TemplateError, compress
 from aop_xl.cycle.regional import (Unit, bottom_up_values, identity_mac, regional_bytes, topdown_hash,
                                    unit_plan)
 from aop_xl.engine.targets import target_units
@@ -44,6 +44,7 @@ from aop_xl.workbook.sheets.assumptions import param_values
 RENDERED = (ASSUMPTIONS, META, BOTTOM_UP)
 _TEXT_COLUMNS = {"name", "region", "item", "metric"}
 TEMPLATE_CACHE = 32
+_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def input_values(plan: Plan, layout: Layout) -> dict[tuple[int, int], Any]:
     """The Assumptions input cells of a plan as the builder writes them: (row, col) -> value."""
     out: dict[tuple[int, int], Any] = {}
     p = layout.params
-    values = param_values(plan)
+    values = _params(plan)
     for i, (key, _) in enumerate(PARAMS):
         value = values[key]
         out[(p.row(i), p.col("value"))] = str(value) if key == "version" and value is not None else value
@@ -125,6 +126,25 @@ def input_values(plan: Plan, layout: Layout) -> dict[tuple[int, int], Any]:
             value = own.get(plan.products[j].name) if own is not None and j < len(plan.products) else None
             out[(mix.row(i), mix.col(f"p{j}"))] = value
     return out
+
+
+_param_cache: OrderedDict[str, dict] = OrderedDict()
+
+
+def _params(plan: Plan) -> dict:
+    # The plan settings as the builder writes them. Units of a round differ only in their total
+    # target, and the builder's function is slow (it asks pydantic for every default), so it
+    # runs once per round's settings; the probe proves the total lands as the builder puts it.
+    key = json.dumps([plan.plan.model_dump(mode="json", exclude={"total_target"}),
+                      plan.commission.model_dump(mode="json"), plan.status.model_dump(mode="json"),
+                      plan.growth_defaults.model_dump(mode="json")], sort_keys=True)
+    with _lock:
+        hit = _param_cache.get(key)
+        if hit is None:
+            hit = _param_cache[key] = param_values(plan)
+            while len(_param_cache) > TEMPLATE_CACHE:
+                _param_cache.popitem(last=False)
+    return {**hit, "total_target": plan.plan.total_target}
 
 
 def fingerprint(plan: Plan, numbers: UnitNumbers) -> str:
@@ -188,20 +208,30 @@ class ShapeTemplate:
         fitted = [s for s in (widths.sheets if widths else {}) if s in self.parts]
         self._xml = {s: self.package.read(self.parts[s]).decode("utf-8") for s in fitted}
         self._widths = {s: col_widths(x) for s, x in self._xml.items()}
+        self._compressed: dict[tuple, tuple[bytes, int, int]] = {}
 
     def render(self, plan: Plan, numbers: UnitNumbers, identity: dict) -> bytes:
         """The regional workbook of ``plan`` (same shape), its numbers and identity."""
         values = self.values(plan, numbers, identity)
         xml = {s: self.sheets[s].render(values[s]) for s in RENDERED}
+        compressed = {}
         if self.widths is not None:
             fitted = self.widths.widths(plan, {ASSUMPTIONS: values[ASSUMPTIONS]})
             for sheet, widths in fitted.items():
                 if sheet not in self._widths:
                     continue
                 changed = {c: w for c, w in widths.items() if self._widths[sheet].get(c) != w}
-                if changed:
-                    xml[sheet] = patch_widths(xml.get(sheet, self._xml[sheet]), changed)
-        return self.package.assemble({self.parts[s]: x.encode("utf-8") for s, x in xml.items()})
+                if not changed:
+                    continue
+                if sheet in xml:
+                    xml[sheet] = patch_widths(xml[sheet], changed)
+                else:
+                    # A sheet only a unit's widths reach: units of one width class share it.
+                    key = (sheet, tuple(sorted(changed.items())))
+                    if key not in self._compressed:
+                        self._compressed[key] = compress(patch_widths(self._xml[sheet], changed).encode("utf-8"))
+                    compressed[self.parts[sheet]] = self._compressed[key]
+        return self.package.assemble({self.parts[s]: x.encode("utf-8") for s, x in xml.items()}, compressed)
 
     def values(self, plan: Plan, numbers: UnitNumbers, identity: dict) -> dict[str, dict]:
         """Sheet -> the (row, col) -> value of every cell a unit renders."""
@@ -331,14 +361,15 @@ def prove_shape(job: UnitJob, fast: bool = True) -> ShapeProof:
     if not fast:
         return ShapeProof(result, reason="the fast path is off")
     try:
-        prove_template(job, plan, result.data, widths)
+        template = prove_template(job, plan, result.data, widths)
     except TemplateError as exc:
         return ShapeProof(result, reason=str(exc))
+    with _lock:  # this process renders the shape's other units without building it again
+        _remember(job.shape, template)
     return ShapeProof(result, template=result.data)
 
 
 _templates: OrderedDict[str, ShapeTemplate] = OrderedDict()
-_lock = threading.Lock()
 
 
 def build_units(jobs: list[UnitJob], template: tuple[UnitJob, bytes] | None = None) -> list[UnitResult]:
@@ -388,11 +419,16 @@ def _template(key: str, template: tuple[UnitJob, bytes], plan: Plan) -> ShapeTem
             if built != data:
                 raise TemplateError("the template's unit built twice gave different bytes")
             hit = ShapeTemplate(data, Layout(capacity_for(plan)), widths)
-            _templates[key] = hit
-        _templates.move_to_end(key)
-        while len(_templates) > TEMPLATE_CACHE:
-            _templates.popitem(last=False)
+        _remember(key, hit)
         return hit
+
+
+def _remember(key: str, template: ShapeTemplate) -> None:
+    # Under _lock: keep the most recently used templates.
+    _templates[key] = template
+    _templates.move_to_end(key)
+    while len(_templates) > TEMPLATE_CACHE:
+        _templates.popitem(last=False)
 
 
 def _counts(plan: Plan) -> dict[str, int]:

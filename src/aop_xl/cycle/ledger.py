@@ -8,10 +8,11 @@ key). Anyone can recompute a plain hash chain after editing a line; without the 
 recompute the MACs, so :meth:`Ledger.verify` finds an edited, removed, reordered or inserted
 entry.
 
-Each entry is written with one ``write`` call to a file opened for appending and flushed to
-disk before the command goes on. A process killed in the middle of that call can leave a last
-line without its newline: readers ignore such a line (it was never acknowledged) and the next
-writer cuts it off before appending; ``verify`` mentions it.
+Entries are written with one ``write`` call to a file opened for appending, and flushed to
+disk before the command goes on (a batch flushes its entries in groups and at its end; a crash
+loses at most the last group, whose work a re-run does again). A process killed in the middle
+of a write can leave a last line without its newline: readers ignore such a line (it was never
+acknowledged) and the next writer cuts it off before appending; ``verify`` mentions it.
 """
 
 from __future__ import annotations
@@ -113,24 +114,34 @@ class Ledger:
 
     # ---------------------------------------------------------------- writing
 
-    def append(self, action: str, unit: str | None = None, **data: Any) -> dict:
-        """Append one entry (flushed to disk before returning).
+    def append(self, action: str, unit: str | None = None, *, sync: bool = True, **data: Any) -> dict:
+        """Append one entry.
 
         Args:
             action: what happened (``distributed``, ``returned``, ``accepted`` ...).
             unit: the unit it concerns, or None for the round.
+            sync: flush it to disk before returning; a batch that appends many entries may
+                leave it to :meth:`sync` (a crash before then loses the entries written since,
+                never a part of one).
             **data: what is recorded with it (JSON values).
 
         Returns:
             The entry written.
         """
+        return self.append_many([(action, unit, data)], sync=sync)[0]
+
+    def append_many(self, items: list[tuple[str, str | None, dict]], *, sync: bool = True) -> list[dict]:
+        """Append several entries with one write (see :meth:`append`)."""
         entries = self.entries()
-        prev = entries[-1]["hash"] if entries else GENESIS
-        entry = {"seq": len(entries) + 1, "time": _now(), "user": current_user(), "action": action,
-                 "unit": unit, "data": data, "prev": prev}
-        entry["hash"] = entry_hash(entry)
-        entry["mac"] = hmac.new(self._key, entry["hash"].encode(), hashlib.sha256).hexdigest()
-        line = (json.dumps(entry, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
+        out, lines = [], []
+        for action, unit, data in items:
+            prev = (out[-1] if out else entries[-1] if entries else {"hash": GENESIS})["hash"]
+            entry = {"seq": len(entries) + len(out) + 1, "time": _now(), "user": current_user(), "action": action,
+                     "unit": unit, "data": data, "prev": prev}
+            entry["hash"] = entry_hash(entry)
+            entry["mac"] = hmac.new(self._key, entry["hash"].encode(), hashlib.sha256).hexdigest()
+            out.append(entry)
+            lines.append(json.dumps(entry, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n")
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
             try:
@@ -138,14 +149,28 @@ class Ledger:
                     # An interrupted write left a line without its end: cut it off first.
                     os.ftruncate(fd, self._good_size())
                     self._torn = False
-                os.write(fd, line)
-                os.fsync(fd)
+                os.write(fd, "".join(lines).encode("utf-8"))
+                if sync:
+                    os.fsync(fd)
             finally:
                 os.close(fd)
         except OSError as exc:
             raise LedgerError(f"{self.path}: cannot be written ({exc.strerror})") from None
-        entries.append(entry)
-        return entry
+        entries.extend(out)
+        return out
+
+    def sync(self) -> None:
+        """Flush the entries appended without ``sync`` to disk."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except FileNotFoundError:
+            return
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            raise LedgerError(f"{self.path}: cannot be written ({exc.strerror})") from None
+        finally:
+            os.close(fd)
 
     def _good_size(self) -> int:
         raw = self.path.read_bytes()

@@ -10,25 +10,28 @@ workbook has no master: the round then works on the CSV and JSON files alone.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from openpyxl import Workbook
 
+from aop_xl.cycle.outputs import write_output
 from aop_xl.cycle.proposals import BottomUp, round_bottom_up
 from aop_xl.cycle.round import Round, RoundError
 from aop_xl.engine.calendar import fiscal_month_names
 from aop_xl.engine.reconcile import Reconciliation
-from aop_xl.files import display
 from aop_xl.limits import workbook_limit_problems
 from aop_xl.plan import Plan
 from aop_xl.workbook.book import Book, OpenpyxlBook
 from aop_xl.workbook.build import workbook_bytes, workbook_for
-from aop_xl.workbook.layout import BOTTOM_UP, MONTHS, bottom_up_table
+from aop_xl.workbook.layout import BOTTOM_UP, MONTHS, SUMMARY, bottom_up_table
 from aop_xl.workbook.reports import stamp, write_reconcile
 
 
 class _MemoryBook(OpenpyxlBook):
-    # The workbook interface over a workbook being built in memory (never read back from disk).
+    # The workbook interface over a workbook being built in memory, so that the master's sheets
+    # are written by the same functions the macros use on an open workbook; nothing is read
+    # back from disk, and the bytes come from the builder's own serialisation.
     def __init__(self, wb: Workbook, path: Path):
         self._path = Path(path)
         self._wb = wb
@@ -87,8 +90,6 @@ def write_round_bottom_up(book: Book, plan: Plan, bottom_up: BottomUp) -> None:
 
 
 def _after(book: Book) -> str | None:
-    from aop_xl.workbook.layout import SUMMARY
-
     return SUMMARY if SUMMARY in book.sheet_names() else None
 
 
@@ -112,22 +113,11 @@ def write_master(rnd: Round, reconciliation: tuple[Reconciliation, float, float]
     Raises:
         RoundError: the master is open in another program, or cannot be written.
     """
-    from aop_xl.cycle.outputs import write_output
-
     plan = rnd.plan
     if master_problems(plan):
         return None
     data = master_bytes(rnd, reconciliation)
     path = rnd.master_path
     write_output(path, data, error=RoundError)
-    rnd.ledger.append("master written", file=path.name, sha256=_sha(data))
+    rnd.ledger.append("master written", file=path.name, sha256=hashlib.sha256(data).hexdigest())
     return path
-
-
-def _sha(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
-
-
-__all__ = ["master_bytes", "master_problems", "write_master", "write_round_bottom_up", "display"]

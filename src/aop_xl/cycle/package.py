@@ -86,11 +86,12 @@ class Package:
         """The uncompressed content of a part."""
         return self._contents[name]
 
-    def assemble(self, replace: dict[str, bytes]) -> bytes:
+    def assemble(self, replace: dict[str, bytes], compressed: dict[str, tuple[bytes, int, int]] | None = None) -> bytes:
         """The package with the named parts' contents replaced (names must exist).
 
         Args:
             replace: part name -> its new uncompressed content.
+            compressed: part name -> a replacement already compressed (:func:`compress`).
 
         Returns:
             The new package's bytes.
@@ -99,14 +100,13 @@ class Package:
         offset = 0
         for e in self.entries:
             content = replace.get(e.name)
-            if content is None:
+            done = (compressed or {}).get(e.name)
+            if content is None and done is None:
                 header, data, record = e.header, e.data, e.record
             else:
-                c = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-                data = c.compress(content) + c.flush()
-                crc = zlib.crc32(content)
-                header = e.header[:14] + struct.pack("<3L", crc, len(data), len(content)) + e.header[26:]
-                record = e.record[:16] + struct.pack("<3L", crc, len(data), len(content)) + e.record[28:]
+                data, crc, size = done if done is not None else compress(content)
+                header = e.header[:14] + struct.pack("<3L", crc, len(data), size) + e.header[26:]
+                record = e.record[:16] + struct.pack("<3L", crc, len(data), size) + e.record[28:]
             records.append(record[:42] + struct.pack("<L", offset) + record[46:])
             out.append(header)
             out.append(data)
@@ -114,6 +114,12 @@ class Package:
         directory = b"".join(records)
         end = self._end[:12] + struct.pack("<2L", len(directory), offset) + self._end[20:]
         return b"".join(out) + directory + end
+
+
+def compress(content: bytes) -> tuple[bytes, int, int]:
+    """A part's content compressed as zipfile compresses it: (data, CRC-32, uncompressed size)."""
+    c = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return c.compress(content) + c.flush(), zlib.crc32(content), len(content)
 
 
 # ------------------------------------------------------------------------ worksheet cells

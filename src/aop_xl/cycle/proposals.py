@@ -1,8 +1,8 @@
 """The round's bottom-up: accepted proposals, and the top-down where none is accepted yet.
 
-An accepted returned file leaves one JSON document in ``submissions/`` (named after the
-file's sha256): the unit, its issue, the file's name, and per product the 12 monthly
-proposals (amounts, as read) and the comment. The ledger's ``accepted`` entry names it.
+An accepted returned file's ``accepted`` ledger entry holds what was read from it: the unit,
+its issue, the file's name and SHA-256, and per product the 12 monthly proposals (amounts, as
+read) and the comment.
 
 :func:`round_bottom_up` assembles region x product x month for the master: the accepted
 proposals of each unit (summed over a region's reps when the round went out by rep), and the
@@ -12,40 +12,16 @@ shows no gap where nobody has answered yet (its ``source`` says so).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from aop_xl.cycle.round import SUBMISSIONS, Round, RoundError
+from aop_xl.cycle.round import Round
 from aop_xl.engine.calendar import fiscal_month_names
 from aop_xl.engine.targets import rep_cells, target_units
-from aop_xl.files import display, write_atomic
 from aop_xl.units import from_units
 from aop_xl.workbook.reports import DIMENSIONS
-
-SUBMISSION_FORMAT = "aop-xl/submission"
-
-
-def save_submission(rnd: Round, document: dict) -> str:
-    """Store an accepted submission's proposals; returns its file name under ``submissions/``."""
-    name = f"{document['sha256']}.json"
-    text = json.dumps({"format": SUBMISSION_FORMAT, **document}, ensure_ascii=False, indent=1) + "\n"
-    write_atomic(rnd.path(SUBMISSIONS) / name, text.encode("utf-8"), error=RoundError)
-    return name
-
-
-def load_submission(rnd: Round, name: str) -> dict:
-    path = rnd.folder / SUBMISSIONS / name
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RoundError(f"{display(path)}: the accepted submission cannot be read ({exc})") from None
-    if doc.get("format") != SUBMISSION_FORMAT:
-        raise RoundError(f"{display(path)}: not a submission of aop-xl")
-    return doc
-
 
 @dataclass(frozen=True)
 class BottomUp:
@@ -88,8 +64,11 @@ def round_bottom_up(rnd: Round) -> BottomUp:
     else:
         per_rep = from_units(rep_cells(plan, t), unit) if plan.reps else None
         by_region: dict[str, list[str]] = {}
+        reps_of: dict[str, list[int]] = {}
+        for k, rep in enumerate(plan.reps):
+            reps_of.setdefault(rep.region, []).append(k)
         for i, region in enumerate(regions):
-            reps = plan.reps_of(region)
+            reps = reps_of.get(region, [])
             if not reps:
                 for p in products:
                     sources[(region, p)] = "top-down (a region without reps)"
@@ -121,9 +100,10 @@ def round_bottom_up(rnd: Round) -> BottomUp:
 
 
 def _submission(rnd: Round, state) -> dict | None:
+    # The accepted proposals are in the ledger's ``accepted`` entry.
     if state is None or state.accepted is None:
         return None
-    return load_submission(rnd, state.accepted["submission"])
+    return state.accepted
 
 
 def _apply(target: np.ndarray, sub: dict, products: list[str]) -> None:

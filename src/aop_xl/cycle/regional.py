@@ -112,19 +112,29 @@ class RoundSlices:
         self.t = target_units(plan)
         self._per_rep = rep_cells(plan, self.t) if kind == "rep" else None
         self._base = plan.model_dump(mode="json", exclude_none=True)
+        # Indexes, so that a round of thousands of units takes each one in constant time.
+        self._region_at = {name: i for i, name in enumerate(plan.region_names)}
+        self._rep_at = {name: k for k, name in enumerate(plan.rep_names)}
+        self._reps_of: dict[str, list[int]] = {}
+        for k, rep in enumerate(plan.reps):
+            self._reps_of.setdefault(rep.region, []).append(k)
+        self._budget_of: dict[str, list[dict]] = {}
+        for item in self._base.get("budget", []):
+            if item.get("region") is not None:
+                self._budget_of.setdefault(item["region"], []).append(item)
 
     def document(self, unit: Unit) -> dict:
         """The plan document (as :func:`aop_xl.plan.plan_from_dict` takes it) of a unit."""
         plan, t, base = self.plan, self.t, self._base
-        i = plan.region_names.index(unit.region)
+        i = self._region_at[unit.region]
         if unit.kind == "region":
             total = int(t.regions[i])
             months = t.region_months[i]
             products = t.region_products[i]
-            reps = [r for r in base.get("reps", []) if r["region"] == unit.region]
-            budget = [b for b in base.get("budget", []) if b.get("region") == unit.region]
+            reps = [base["reps"][k] for k in self._reps_of.get(unit.region, [])]
+            budget = list(self._budget_of.get(unit.region, []))
         else:
-            k = plan.rep_names.index(unit.name)
+            k = self._rep_at[unit.name]
             total = int(t.rep_base[k])
             months = t.rep_base_months[k]
             products = self._per_rep[k].sum(axis=1)
@@ -154,25 +164,25 @@ class RoundSlices:
     def margins(self, unit: Unit) -> UnitMargins:
         """What the master gives the unit: its total, months, product totals and reps' quotas."""
         plan, t = self.plan, self.t
-        i = plan.region_names.index(unit.region)
+        i = self._region_at[unit.region]
         if unit.kind == "region":
-            reps = plan.reps_of(unit.region)
+            reps = self._reps_of.get(unit.region, [])
             return UnitMargins(abs(int(t.regions[i])), np.abs(t.region_months[i]), np.abs(t.region_products[i]),
                                np.abs(t.rep_base[reps]), t.sign)
-        k = plan.rep_names.index(unit.name)
+        k = self._rep_at[unit.name]
         return UnitMargins(abs(int(t.rep_base[k])), np.abs(t.rep_base_months[k]),
                            np.abs(self._per_rep[k].sum(axis=1)), np.abs(t.rep_base[[k]]), t.sign)
 
     def margin_differences(self, unit: Unit, tr: TargetUnits) -> list[str]:
         """Where the unit's own plan does not give the master's margins (normally none)."""
         plan, t = self.plan, self.t
-        i = plan.region_names.index(unit.region)
+        i = self._region_at[unit.region]
         if unit.kind == "region":
-            reps = plan.reps_of(unit.region)
+            reps = self._reps_of.get(unit.region, [])
             want = {"total": t.regions[i], "months": t.region_months[i], "products": t.region_products[i],
                     "base quotas": t.rep_base[reps], "challenge quotas": t.rep_challenge[reps]}
         else:
-            k = plan.rep_names.index(unit.name)
+            k = self._rep_at[unit.name]
             want = {"total": t.rep_base[k], "months": t.rep_base_months[k],
                     "products": self._per_rep[k].sum(axis=1), "base quotas": t.rep_base[[k]],
                     "challenge quotas": t.rep_challenge[[k]]}

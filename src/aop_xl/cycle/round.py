@@ -10,7 +10,6 @@ ledger, and the state of every unit as the ledger tells it.
       ledger.jsonl      the ledger (aop_xl.cycle.ledger)
       AOP_<year>.xlsx   the master workbook (when the plan fits a workbook)
       outbox/           the regional workbooks to send
-      submissions/      the accepted proposals, one JSON file per returned file
       reconcile/        gaps.csv, proposal.csv, reconcile.json
       reports/          one report per collect run (CSV and JSON)
 
@@ -36,7 +35,7 @@ from aop_xl.plan import Plan, load_plan, plan_from_dict
 
 ROUND_FORMAT = "aop-xl/round"
 ROUND_FILE, PLAN_FILE, KEY_FILE, LEDGER_FILE, LOCK_FILE = "round.json", "plan.json", "round.key", "ledger.jsonl", ".lock"
-OUTBOX, SUBMISSIONS, RECONCILE_DIR, REPORTS = "outbox", "submissions", "reconcile", "reports"
+OUTBOX, RECONCILE_DIR, REPORTS = "outbox", "reconcile", "reports"
 
 #: The states a unit goes through, in order (``round status``).
 STATES = ("pending", "distributed", "returned", "validated", "accepted", "rejected", "approved", "locked")
@@ -94,6 +93,8 @@ class Round:
         self.id: str = self.info["round_id"]
         self.ledger = Ledger(self.folder / LEDGER_FILE, self.key)
         self._plan: Plan | None = None
+        self._units: dict[str, UnitState] = {}
+        self._folded = 0
 
     # ---------------------------------------------------------------- files
 
@@ -168,36 +169,45 @@ class Round:
                              "can be distributed, collected or reconciled")
 
     def units(self) -> dict[str, UnitState]:
-        """Every unit the ledger knows, by key (``region:East``), in order of first mention."""
-        out: dict[str, UnitState] = {}
-        for e in self.ledger.entries():
-            key, action, data = e.get("unit"), e["action"], e.get("data", {})
-            if not key:
-                continue
-            u = out.setdefault(key, UnitState(key))
-            if action == "distributed":
-                issue = data["issue"]
-                if issue >= u.issue:
-                    if issue > u.issue:  # a new issue: earlier submissions no longer count
-                        u.accepted, u.state, u.reason = None, "distributed", None
-                    u.issue, u.file, u.sha256 = issue, data["file"], data["sha256"]
-                    u.topdown_hash, u.content = data["topdown_hash"], data["content"]
-                u.issues[issue] = data
-            elif action == "withdrawn":
-                u.state, u.reason = "withdrawn", data.get("reason")
-            elif action in ("returned", "validated"):
-                if u.accepted is None:
-                    u.state, u.reason = action, None
-            elif action == "accepted":
-                u.accepted = dict(data)
-                u.state, u.reason = "accepted", None
-            elif action == "rejected":
-                if u.accepted is None:
-                    u.state, u.reason = "rejected", f"{data.get('state')}: {data.get('reason')}"
-            elif action in ("approved", "locked"):
-                u.state = action
-            u.when, u.by = e["time"], e["user"]
-        return out
+        """Every unit the ledger knows, by key (``region:East``), in order of first mention.
+
+        Kept up to date as entries are appended: each entry is read once.
+        """
+        entries = self.ledger.entries()
+        if self._folded > len(entries):  # the ledger was read again from the file
+            self._units, self._folded = {}, 0
+        for e in entries[self._folded:]:
+            self._fold(e)
+        self._folded = len(entries)
+        return self._units
+
+    def _fold(self, e: dict) -> None:
+        key, action, data = e.get("unit"), e["action"], e.get("data", {})
+        if not key:
+            return
+        u = self._units.setdefault(key, UnitState(key))
+        if action == "distributed":
+            issue = data["issue"]
+            if issue >= u.issue:
+                if issue > u.issue:  # a new issue: earlier submissions no longer count
+                    u.accepted, u.state, u.reason = None, "distributed", None
+                u.issue, u.file, u.sha256 = issue, data["file"], data["sha256"]
+                u.topdown_hash, u.content = data["topdown_hash"], data["content"]
+            u.issues[issue] = data
+        elif action == "withdrawn":
+            u.state, u.reason = "withdrawn", data.get("reason")
+        elif action in ("returned", "validated"):
+            if u.accepted is None:
+                u.state, u.reason = action, None
+        elif action == "accepted":
+            u.accepted = dict(data)
+            u.state, u.reason = "accepted", None
+        elif action == "rejected":
+            if u.accepted is None:
+                u.state, u.reason = "rejected", f"{data.get('state')}: {data.get('reason')}"
+        elif action in ("approved", "locked"):
+            u.state = action
+        u.when, u.by = e["time"], e["user"]
 
     def verify(self) -> Verification:
         """Check the ledger's chain and MACs (:meth:`aop_xl.cycle.ledger.Ledger.verify`)."""

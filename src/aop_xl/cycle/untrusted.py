@@ -40,7 +40,8 @@ RATIO_FLOOR = 1024 * 1024
 MAX_ROWS, MAX_COLS = 50_000, 2_000
 
 _CELL_REF = re.compile(rb'<(?:\w+:)?c [^>]*?r="([A-Z]{1,3})([0-9]{1,7})"')
-_ROW_REF = re.compile(rb'<(?:\w+:)?row [^>]*?r="([0-9]{1,7})"')
+_FAR_ROW = re.compile(rb' r="[A-Z]{0,3}([0-9]{5,})"')
+_FAR_COL = re.compile(rb' r="([A-Z]{3})[0-9]')
 
 
 class Malformed(ValueError):
@@ -74,15 +75,18 @@ def what_is(data: bytes) -> str:
     return "not an .xlsx workbook (not a zip package)"
 
 
-def open_package(data: bytes, needed: tuple[str, ...] = ()) -> CheckedPackage:
+def open_package(data: bytes, needed: tuple[str, ...] = (), read=None) -> CheckedPackage:
     """Check a returned file's container and decompress its parts within the limits.
 
     Args:
         data: the file's bytes.
         needed: parts that must be present (besides ``xl/workbook.xml``).
+        read: which parts a reader will parse (a function of the part name; default all):
+            only those are decompressed (and counted); the others are never opened, by this
+            module or by the reader, so their declared sizes are only bounded.
 
     Returns:
-        The :class:`CheckedPackage`.
+        The :class:`CheckedPackage` (the decompressed contents of the parts read).
 
     Raises:
         Malformed: see the module's text.
@@ -114,6 +118,11 @@ def open_package(data: bytes, needed: tuple[str, ...] = ()) -> CheckedPackage:
             continue
         if info.flag_bits & 0x1:
             raise Malformed(f"part {info.filename} is encrypted")
+        if read is not None and not read(info.filename):
+            if info.file_size > MAX_PART_BYTES:
+                raise Malformed(f"part {info.filename} declares {info.file_size:,} bytes, more than the "
+                                f"{MAX_PART_BYTES:,} a part may have (a zip bomb?)")
+            continue
         content = _inflate(archive, info, MAX_TOTAL_BYTES - total)
         total += len(content)
         parts[info.filename] = content
@@ -146,19 +155,19 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, room: int) -> byte
 def check_extent(xml: bytes, sheet: str) -> None:
     """Refuse a worksheet whose cells reach beyond :data:`MAX_ROWS` x :data:`MAX_COLS`.
 
+    Only references that could be that far are looked at: rows of five or more digits,
+    columns of three letters.
+
     Raises:
         Malformed: naming the sheet and the farthest cell.
     """
-    rows = [int(r) for r in _ROW_REF.findall(xml)]
-    last_row = max(rows, default=0)
-    last_col = 0
-    for col, row in _CELL_REF.findall(xml):
-        c = column_index_from_string(col.decode())
-        if c > last_col:
-            last_col = c
-        last_row = max(last_row, int(row))
-    cells = xml.count(b"<c ") + xml.count(b"<c>")
+    rows = [int(r) for r in _FAR_ROW.findall(xml)]
+    cols = [column_index_from_string(c.decode()) for c in set(_FAR_COL.findall(xml))]
+    last_row, last_col = max(rows, default=0), max(cols, default=0)
+    cells = xml.count(b"<c ")
     if last_row > MAX_ROWS or last_col > MAX_COLS or cells > MAX_ROWS * 10:
-        where = f"{get_column_letter(min(max(last_col, 1), 16384))}{last_row}"
-        raise Malformed(f"sheet {sheet} reaches cell {where}; a regional workbook stays within "
+        far = [(c.decode(), int(r)) for c, r in _CELL_REF.findall(xml)]
+        col, row = max(far, key=lambda cr: (column_index_from_string(cr[0]) > MAX_COLS or cr[1] > MAX_ROWS,
+                                             cr[1], column_index_from_string(cr[0])), default=("A", last_row))
+        raise Malformed(f"sheet {sheet} reaches cell {col}{row}; a regional workbook stays within "
                         f"{get_column_letter(MAX_COLS)}{MAX_ROWS}")
