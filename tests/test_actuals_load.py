@@ -197,9 +197,10 @@ def test_as_of_windows_and_the_years_kept(tmp_path):
     assert "outside the fiscal years kept (2026-01 to 2027-12): 2 rows, 120.00 USD" in "\n".join(r.summary())
     only_prior = load([csv(tmp_path, "py.csv", "D1,2026-01-05,An Nguyen,A,Widgets Pro,10,,\n"
                                                "D2,2026-01-05,Nobody,A,Gizmo,10,,\n")])
-    assert only_prior.report.file_problems == [
+    assert only_prior.report.stopped == (
         "no actuals of the fiscal year 2027 (2027-01 to 2027-12) to tell the as-of month from; give it (as-of "
-        "YYYY-MM); nothing was loaded"]
+        "YYYY-MM); nothing was loaded")
+    assert only_prior.report.failed and only_prior.report.file_problems == []
     assert only_prior.report.problems == ['py.csv line 3: product: "Gizmo" is not a product of the plan; region: '
                                           'blank, and the rep "Nobody" is not in the plan to take the region from']
     assert len(only_prior.lines) == 0 and only_prior.report.loaded.rows == 0
@@ -247,7 +248,7 @@ def test_a_mapping_names_headers_values_and_date_formats(tmp_path):
     path = csv(tmp_path, "es.csv", "05/02/2027,An Nguyen,X,Widgets Pro,10,Nuevo\n"
                                    "06/02/2027,An Nguyen,X,Widgets Pro,10,renovación\n", head)
     res = load([path], mapping=load_mapping(mapping))
-    assert res.report.file_problems == [
+    assert res.report.errors() == [
         'es.csv: no column for customer (looked for "customer", "customer name", "account", "account name" ...; '
         'name it in a mapping file: [columns] customer = "<header>")',
         "no actuals of the fiscal year 2027 (2027-01 to 2027-12) to tell the as-of month from; give it (as-of "

@@ -6,14 +6,15 @@ from __future__ import annotations
 import pytest
 
 import aop_xl.xl.macros as m
-from aop_xl import load_plan
-from aop_xl.cycle.inyear import load_into, read_year, year_numbers
+from aop_xl import engines, load_plan, plan_from_dict
+from aop_xl.cycle.inyear import in_year_layout, load_into, read_year, year_numbers
 from aop_xl.cycle.sample_actuals import sample_actuals, write_sample
 from aop_xl.workbook.book import OpenpyxlBook
 from aop_xl.workbook.build import build_workbook
-from aop_xl.workbook.layout import KPI, Layout, capacity_for
+from aop_xl.workbook.layout import IN_YEAR, KPI, Layout, capacity_for
 
-from libreoffice import require_soffice
+from checks_helpers import require_gnumeric
+from libreoffice import Recalculated, require_soffice
 
 PLAN = load_plan()
 
@@ -64,3 +65,34 @@ def test_refresh_kpis_uses_the_deals(loaded):
         if row["source"] == "deals":
             assert actual[k] == pytest.approx(row["actual"])
     assert "Largest movers: " in result.text()
+
+
+@pytest.mark.libreoffice
+def test_the_in_year_sheet_of_a_one_member_plan_computes_in_both_engines(tmp_path):
+    # One region, one product, one rep: every block of the In-year sheet has a single row,
+    # where Gnumeric refuses INDEX over one cell.
+    require_soffice()
+    require_gnumeric()
+    plan = plan_from_dict({"plan": {"company": "Tiny", "year": 2027, "unit": 1, "total_target": 1200,
+                                    "fiscal_year_start": 4},
+                           "regions": [{"name": "Only", "market": "core", "weight": 1}],
+                           "products": [{"name": "P", "bcg": "star", "weight": 1, "gross_margin": 0.5}],
+                           "reps": [{"name": "Solo", "region": "Only"}],
+                           "kpis": [{"metric": "revenue", "target": 1200}]})
+    path = build_workbook(plan, tmp_path / "tiny.xlsx")
+    crm = tmp_path / "crm.csv"
+    crm.write_text("Close Date,Sales Rep,Account,Product,Amount\n2027-04-03,Solo,A,P,100\n2026-05-03,Solo,A,P,50\n",
+                   encoding="utf-8")
+    result = load_into(path, [crm], as_of="2027-05")
+    assert result.written and not result.report.failed
+    n = result.numbers
+    cells = {"statement": ("payment", n.statements["payment"].iloc[-1]),
+             "kpis": ("actual", 100.0), "movers": ("variance", n.movers["variance"].iloc[0])}
+    iy = in_year_layout(plan, len(result.lines), 1)
+    for out in (engines.libreoffice_recalc([path], tmp_path / "lo")[path],
+                engines.gnumeric_recalc([path], tmp_path / "gn")[path]):
+        rc = Recalculated(out)
+        assert not [e for e in rc.errors() if "In-year" in e], out
+        for block, (key, want) in cells.items():
+            assert rc.value(IN_YEAR, getattr(iy, block).cell(key, 0)) == pytest.approx(want), (out, block)
+        assert rc.value(IN_YEAR, iy.movers.cell("member", 0)) == n.movers["member"].iloc[0]

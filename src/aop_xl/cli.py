@@ -436,7 +436,7 @@ def actuals_command(files: tuple[Path, ...], workbook: Path, as_of: str | None, 
             click.echo(f"Commission for {now['period'].iloc[0]} {h.year} ({state}): "
                        f"{_money(now['payment'].sum(), h.unit, h.currency)} for {len(now)} reps.")
     click.echo(f"wrote {workbook}" if result.written else f"nothing written to {workbook}")
-    for problem in report.file_problems + report.problems:
+    for problem in report.errors():
         click.echo(f"error: {one_line(problem)}", err=True)
     sys.exit(2 if report.failed else 0)
 

@@ -83,7 +83,8 @@ class LoadReport:
     problems: list[str] = field(default_factory=list)
     file_problems: list[str] = field(default_factory=list)
     years: str = ""
-    as_of_missing: bool = False
+    #: why nothing was loaded, when a load could not go on
+    stopped: str | None = None
 
     def money(self, units: int) -> str:
         d = self.decimals
@@ -116,7 +117,11 @@ class LoadReport:
 
     @property
     def failed(self) -> bool:
-        return bool(self.problems or self.file_problems)
+        return bool(self.problems or self.file_problems or self.stopped)
+
+    def errors(self) -> list[str]:
+        """Every problem, one line each: files, then why the load stopped, then rows."""
+        return self.file_problems + ([self.stopped] if self.stopped else []) + self.problems
 
 
 @dataclass
@@ -411,10 +416,8 @@ def load_actuals(paths: Sequence[str | Path], plan: Plan, existing: pd.DataFrame
                         f"{h.period_month(12)}), got {as_of!r}")
     if as_of == 0:
         # Nothing of the plan year yet: every row is still checked and reported, nothing loaded.
-        report.file_problems.append(f"no actuals of the fiscal year {h.year} ({h.period_month(1)} to "
-                                    f"{h.period_month(12)}) to tell the as-of month from; give it (as-of YYYY-MM); "
-                                    "nothing was loaded")
-        report.as_of_missing = True
+        report.stopped = (f"no actuals of the fiscal year {h.year} ({h.period_month(1)} to {h.period_month(12)}) to "
+                          "tell the as-of month from; give it (as-of YYYY-MM); nothing was loaded")
         for f, rows in frames:
             _finish(f, rows, 12, report)
         report.loaded = Tally()

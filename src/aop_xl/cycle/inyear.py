@@ -428,7 +428,7 @@ def load_into(workbook: str | os.PathLike, files: Sequence[str | os.PathLike], *
     loaded = load_actuals(files, plan, year.lines, as_of=period, previous_as_of=year.as_of, mapping=mapping,
                           progress=progress)
     report = loaded.report
-    if report.files == 0 or report.as_of_missing:
+    if report.files == 0 or report.stopped:
         return LoadResult(path, report, None, plan, False)
     deals = engine_deals(loaded.lines, report.decimals)
     numbers = year_numbers(plan, deals, loaded.as_of, year.payments)

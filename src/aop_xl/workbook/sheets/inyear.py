@@ -680,6 +680,14 @@ def _status_colours(ws, t: Table, rows: int, key: str = "status") -> None:
             fill_type="solid", start_color=colour, end_color=colour)))
 
 
+def _pick(t: Table, key: str, pos: str) -> str:
+    # INDEX(column, pos) of a block's column; a one-row block is its cell (Gnumeric gives
+    # #REF! for INDEX over a range of one cell).
+    if t.rows == 1:
+        return f"{quote_sheetname(t.sheet)}!${t.letter(key)}${t.first_row}"
+    return f"INDEX({_rng(t, key)},{pos},1)"
+
+
 def _movers(w: _Writer, iy: InYearLayout) -> None:
     mv = iy.movers
     _title(w, mv)
@@ -693,9 +701,10 @@ def _movers(w: _Writer, iy: InYearLayout) -> None:
         dim, member, variance = '""', '""', '""'
         for name, t in reversed(blocks):
             hit = f"COUNTIF({_rng(t, 'rank')},{rank})>0"
+            pos = f"MATCH({rank},{_rng(t, 'rank')},0)"
             dim = f'IF({hit},"{name}",{dim})'
-            member = f"IF({hit},INDEX({_rng(t, 'member')},MATCH({rank},{_rng(t, 'rank')},0)),{member})"
-            variance = f"IF({hit},INDEX({_rng(t, 'variance')},MATCH({rank},{_rng(t, 'rank')},0)),{variance})"
+            member = f"IF({hit},{_pick(t, 'member', pos)},{member})"
+            variance = f"IF({hit},{_pick(t, 'variance', pos)},{variance})"
         w.formula(row, mv.col("dimension"), dim, "text")
         w.formula(row, mv.col("member"), member, "text")
         w.formula(row, mv.col("variance"), variance)
@@ -762,9 +771,7 @@ def _kpis(w: _Writer, lay: Layout, iy: InYearLayout, places: Places, r: _Refs) -
     season = f"{quote_sheetname(TARGETS)}!${lay.company.letter(MONTHS[0])}${lay.season_rows['w']}:" \
              f"${lay.company.letter(MONTHS[-1])}${lay.season_rows['w']}"
     share = f"IF(SUM({season})>0,SUMPRODUCT(({r.months}<={a})*{season})/SUM({season}),0)"
-    names, kinds = _rng(cat, "name"), _rng(cat, "kind")
-    values = _rng(cat, "value")
-    aliases, alias_names = _rng(al, "alias"), _rng(al, "name")
+    names, aliases = _rng(cat, "name"), _rng(al, "alias")
     company_ytd = f"${cat.letter('value')}${cat.last_row + 1}"
     total = lay.company.ref("year", 0)
     for k, i in enumerate(places.kpis):
@@ -775,16 +782,16 @@ def _kpis(w: _Writer, lay: Layout, iy: InYearLayout, places: Places, r: _Refs) -
         index = f"(ROW({names})-ROW(INDEX({names},1,1))+1)"
         direct = f"SUMPRODUCT(({names}={c['key']})*{index})"
         alias_index = f"SUMPRODUCT(({aliases}={c['key']})*(ROW({aliases})-ROW(INDEX({aliases},1,1))+1))"
-        w.formula(row, t.col("name"), f'IF({direct}>0,INDEX({names},{direct}),IF({alias_index}>0,'
-                                      f'INDEX({alias_names},{alias_index}),""))', "text")
+        w.formula(row, t.col("name"), f'IF({direct}>0,{_pick(cat, "name", direct)},IF({alias_index}>0,'
+                                      f'{_pick(al, "name", alias_index)},""))', "text")
         pos = f"SUMPRODUCT(({names}={c['name']})*{index})"
-        w.formula(row, t.col("kind"), f'IF({c["name"]}="","",INDEX({kinds},{pos}))', "text")
+        w.formula(row, t.col("kind"), f'IF({c["name"]}="","",{_pick(cat, "kind", pos)})', "text")
         w.formula(row, t.col("direction"), f'IF({lay.kpis.ref("direction", i)}="lower","lower","higher")', "text")
         w.formula(row, t.col("target"), fx.n_(lay.kpis.ref("target", i)), "number")
         w.formula(row, t.col("ytd_target"), f'IF({c["kind"]}="flow",IF(AND({c["name"]}="revenue",{c["target"]}='
                                             f'{total}),{company_ytd},{c["target"]}*{share}),{c["target"]})', "number")
         typed = lay.kpi.ref("actual", i)
-        w.formula(row, t.col("actual"), f'IF({c["name"]}="",IF(ISNUMBER({typed}),{typed},""),INDEX({values},{pos}))',
+        w.formula(row, t.col("actual"), f'IF({c["name"]}="",IF(ISNUMBER({typed}),{typed},""),{_pick(cat, "value", pos)})',
                   "number")
         w.formula(row, t.col("variance"), f'IF(ISNUMBER({c["actual"]}),{c["actual"]}-{c["ytd_target"]},"")', "number")
         w.formula(row, t.col("lag"), _lag(c["actual"], c["ytd_target"], c["direction"]), "percent")
