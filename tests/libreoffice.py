@@ -15,21 +15,13 @@ import re
 import zipfile
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from python_calamine import CalamineWorkbook
 
 from aop_xl import engines
-from aop_xl.engine.budget import MONTH_COLUMNS, budget_summary
-from aop_xl.engine.commission import commission_statement
-from aop_xl.engine.kpi import kpi_status
-from aop_xl.engine.quota import quota_units
-from aop_xl.engine.targets import target_units
-from aop_xl.errors import PlanError
-from aop_xl.workbook.layout import BCG_CLASSES, MONTHS, QUARTERS, RETURN_KEYS
+from aop_xl.workbook.engine_values import engine_cells
 
 ENABLE_HINT = "LibreOffice is not installed: apt-get install libreoffice-calc-nogui (or set PATH to soffice)"
 
@@ -100,6 +92,14 @@ class Recalculated:
         v = rows[row - 1][c]
         return None if v == "" else v
 
+    def cells(self):
+        """Every non-empty cell as (sheet, A1 reference, value)."""
+        for sheet, rows in self.sheets.items():
+            for r, row in enumerate(rows, 1):
+                for c, v in enumerate(row):
+                    if v != "" and v is not None:
+                        yield sheet, f"{get_column_letter(c + 1)}{r}", v
+
     def errors(self) -> list[str]:
         """Every cell of every sheet that holds an error value, as Sheet!A1=#ERR."""
         out = []
@@ -166,7 +166,8 @@ def compare(book: Recalculated, expectations, unit: float) -> list[str]:
 
 
 def expectations(plan, layout, sales: dict | None = None) -> tuple[list, list[str]]:
-    """Every workbook cell with an engine counterpart, and the engine's value for it.
+    """Every workbook cell with an engine counterpart, and the engine's value for it
+    (:func:`aop_xl.workbook.engine_values.engine_cells`, the values the build also caches).
 
     Args:
         plan: the plan the workbook was built from (or filled with).
@@ -176,113 +177,5 @@ def expectations(plan, layout, sales: dict | None = None) -> tuple[list, list[st
     Returns:
         (expectations for :func:`compare`, notes on parts the engine refused to compute).
     """
-    exp, notes = [], []
-    t = target_units(plan)
-    R, P = len(plan.regions), len(plan.products)
-    stride = layout.capacity.products  # cube rows per region in the workbook
-
-    def add(table, key, i, value, kind, what):
-        exp.append((table.sheet, table.cell(key, i), value, kind, what))
-
-    def months_and_quarters(table, i, months, what):
-        for m, key in enumerate(MONTHS):
-            add(table, key, i, int(months[m]), "units", f"{what} {key}")
-        for q, key in enumerate(QUARTERS):
-            add(table, key, i, int(months[3 * q:3 * q + 3].sum()), "units", f"{what} {key}")
-
-    c = layout.company
-    add(c, "year", 0, int(t.total), "units", "total")
-    months_and_quarters(c, 0, t.cells.sum(axis=(0, 1)), "total")
-    for i in range(R):
-        add(layout.region_targets, "year", i, int(t.regions[i]), "units", f"region {i}")
-        months_and_quarters(layout.region_targets, i, t.cells[i].sum(axis=0), f"region {i}")
-        for j in range(P):
-            add(layout.cube, "year", i * stride + j, int(t.region_products[i, j]), "units", f"cell {i},{j}")
-            months_and_quarters(layout.cube, i * stride + j, t.cells[i, j], f"cell {i},{j}")
-    for j in range(P):
-        add(layout.product_targets, "year", j, int(t.region_products[:, j].sum()), "units", f"product {j}")
-        months_and_quarters(layout.product_targets, j, t.cells[:, j].sum(axis=0), f"product {j}")
-    bcg = np.array([p.bcg for p in plan.products])
-    for k, name in enumerate(BCG_CLASSES):
-        sel = bcg == name
-        add(layout.class_targets, "year", k, int(t.region_products[:, sel].sum()), "units", f"class {name}")
-        months_and_quarters(layout.class_targets, k, t.cells[:, sel].sum(axis=(0, 1)), f"class {name}")
-
-    base, chal, base_m, chal_m = quota_units(plan)
-    for i in range(len(plan.reps)):
-        add(layout.base_quotas, "year", i, int(base[i]), "units", f"base quota {i}")
-        months_and_quarters(layout.base_quotas, i, base_m[i], f"base quota {i}")
-        add(layout.challenge_quotas, "year", i, int(chal[i]), "units", f"challenge quota {i}")
-        months_and_quarters(layout.challenge_quotas, i, chal_m[i], f"challenge quota {i}")
-
-    st = layout.statement
-    try:
-        s = commission_statement(plan, sales or {})
-    except PlanError as exc:
-        notes.append(f"commission statement: engine refused ({exc})")
-        s = None
-    if s is not None:
-        for i, row in s.iterrows():
-            for key, col, kind in (("sales", "sales", "amount"), ("base", "base_quota", "amount"),
-                                   ("challenge", "challenge_quota", "amount"), ("band", "band", "int"),
-                                   ("commission", "commission", "amount"), ("marginal", "commission_marginal",
-                                   "amount"), ("retroactive", "commission_retroactive", "amount"),
-                                   ("effective_rate", "effective_rate", "rate")):
-                add(st, key, i, float(row[col]) if kind != "int" else int(row[col]), kind, f"rep {i} {col}")
-            att = row["attainment"]
-            add(st, "attainment", i, None if np.isnan(att) else float(att), "empty" if np.isnan(att) else "rate",
-                f"rep {i} attainment")
-            for k in range(len(plan.commission.tiers)):
-                add(st, f"band_{k + 1}", i, float(row[f"band_{k + 1}"]), "amount", f"rep {i} band_{k + 1}")
-
-    try:
-        b = budget_summary(plan)
-    except PlanError as exc:
-        notes.append(f"budget: engine refused ({exc})")
-        b = None
-    if b is not None:
-        it = layout.items
-        n_items = len(plan.budget)
-        for i, row in b.items.iterrows():
-            pos = i if i < n_items else layout.capacity.budget  # the derived commission line
-            add(it, "cost", pos, float(row["cost"]), "amount", f"item {i} cost")
-            for key in MONTH_COLUMNS:
-                add(it, key, pos, float(row[key]), "amount", f"item {i} {key}")
-        ret = {"revenue": b.revenue, "gross_profit": b.gross_profit, "commission_at_target": b.commission_at_target,
-               "sales_cost": b.sales_cost, "shared_cost": b.shared_cost, "roi": b.roi,
-               "cost_of_sales_ratio": b.cost_of_sales_ratio, "weighted_gross_margin": b.weighted_gross_margin,
-               "break_even_revenue": b.break_even_revenue}
-        for key, value in ret.items():
-            add(layout.returns, "value", RETURN_KEYS.index(key), value, "empty" if value is None else "amount", key)
-        for i, row in b.by_region.iterrows():
-            for key, col in (("revenue", "revenue"), ("gross_profit", "gross_profit"), ("item_cost", "item_cost"),
-                             ("commission", "commission_at_target"), ("cost", "cost")):
-                add(layout.budget_regions, key, i, float(row[col]), "amount", f"region {i} {col}")
-            roi = row["roi"]
-            missing = roi is None or pd.isna(roi)
-            add(layout.budget_regions, "roi", i, None if missing else float(roi), "empty" if missing else "rate",
-                f"region {i} roi")
-        ra = layout.reallocation
-        if len(b.reallocation):
-            row = b.reallocation.iloc[0]
-            add(ra, "from_region", 0, row["from_region"], "text", "reallocation from")
-            add(ra, "to_region", 0, row["to_region"], "text", "reallocation to")
-            add(ra, "from_roi", 0, float(row["from_roi"]), "rate", "reallocation from roi")
-            add(ra, "to_roi", 0, float(row["to_roi"]), "rate", "reallocation to roi")
-            add(ra, "amount", 0, float(row["amount"]), "amount", "reallocation amount")
-        else:
-            for key in ("from_region", "to_region", "amount"):
-                add(ra, key, 0, None, "empty", f"reallocation {key}")
-
-    k = kpi_status(plan)
-    for i, row in k.iterrows():
-        add(layout.kpi, "target", i, float(row["target"]), "amount", f"kpi {i} target")
-        add(layout.kpi, "ytd", i, float(row["ytd_target"]), "amount", f"kpi {i} target to date")
-        if row["status"] is None:
-            for key in ("variance", "lag", "status"):
-                add(layout.kpi, key, i, None, "empty", f"kpi {i} {key}")
-        else:
-            add(layout.kpi, "variance", i, float(row["variance"]), "amount", f"kpi {i} variance")
-            add(layout.kpi, "lag", i, float(row["lag"]), "rate", f"kpi {i} lag")
-            add(layout.kpi, "status", i, row["status"], "text", f"kpi {i} status")
-    return exp, notes
+    cells, notes = engine_cells(plan, layout, sales)
+    return [(c.sheet, c.ref, c.value, c.kind, c.what) for c in cells], notes

@@ -25,6 +25,7 @@ from tests_helpers import sample_dict
 
 from aop_xl import engines, load_plan
 from aop_xl.engine.quota import annual_quotas
+from aop_xl.engine.targets import target_units
 from aop_xl.errors import PlanError
 from aop_xl.plan import Plan, plan_from_dict
 from aop_xl.workbook.build import build_workbook, workbook_bytes, workbook_for, write_atomic
@@ -297,6 +298,34 @@ def test_recalculated_workbook_matches_engine(recalculated, name, engine):
         problems += compare(wb, exp, case["plan"].plan.unit)
         assert len(exp) > 100
     assert not problems, f"{name}: {len(problems)} problems\n" + "\n".join(problems)
+
+
+BUILT = ["sample", "hostile", "halves"] + [f"generated_{s:02d}" for s in range(GENERATED)]
+
+
+@pytest.mark.parametrize("engine", ["libreoffice", "gnumeric"])
+@pytest.mark.parametrize("name", BUILT)
+def test_what_a_reader_sees_before_calculating_is_what_the_engines_compute(recalculated, name, engine):
+    # The built file read with python-calamine (no calculation: the cached values the build
+    # stored) against the same file recalculated: every value shown must be the engines'.
+    case = recalculated[name]
+    built, recalc_ = Recalculated(case["path"]), Recalculated(case["recalculated"][engine])
+    problems, numbers = [], 0
+    for sheet, ref, value in built.cells():
+        got = recalc_.value(sheet, ref)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            numbers += 1
+            ok = isinstance(got, (int, float)) and abs(got - value) <= 1e-9 * max(1.0, abs(value))
+        else:
+            ok = got == value
+        if not ok:
+            problems.append(f"{sheet}!{ref}: stored {value!r}, {engine} computes {got!r}")
+    # The plan's headline numbers are among them (a reader without a calculator sees them).
+    lay, plan = case["layout"], case["plan"]
+    total = built.value(TARGETS, lay.company.cell("year", 0))
+    assert total is not None and round(total / plan.plan.unit) == int(target_units(plan).total)
+    assert numbers > 50
+    assert not problems, f"{name}: {len(problems)} stored values differ\n" + "\n".join(problems[:40])
 
 
 def test_generated_plans_cover_the_hard_cases(recalculated):

@@ -30,6 +30,7 @@ from aop_xl.workbook.shared_formulas import share_formulas
 from aop_xl.workbook.sheets import Context, assumptions, budget, commission, cover, kpi, meta, quotas, summary, targets
 from aop_xl.workbook.styles import Styles, unit_decimals
 from aop_xl.workbook import live_formats
+from aop_xl.workbook.engine_values import cached_values, store
 from aop_xl.workbook.widths import fit_printed
 
 #: The timestamp written into every build (document properties and zip entries).
@@ -93,6 +94,8 @@ def workbook_for(plan: Plan | None, *, password: str | None = None,
     props.creator = props.lastModifiedBy = "aop_xl"
     props.title = TEMPLATE_ID
     props.created = props.modified = FIXED_TIME
+    # The engine's numbers go into the file as the formulas' cached values (workbook_bytes).
+    wb._aop_cached = cached_values(plan, layout, sales, ctx.subtitles) if plan is not None else {}
     return wb
 
 
@@ -105,6 +108,9 @@ def workbook_bytes(wb: Workbook) -> bytes:
     Returns:
         The .xlsx file's bytes.
     """
+    cached = getattr(wb, "_aop_cached", {})
+    # openpyxl writes the k-th worksheet (from 1) as xl/worksheets/sheet<k>.xml.
+    parts = {f"xl/worksheets/sheet{k}.xml": cached.get(ws.title, {}) for k, ws in enumerate(wb.worksheets, 1)}
     raw = io.BytesIO()
     # openpyxl's save_workbook stamps the modified time with now(); its ExcelWriter does not.
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
@@ -117,7 +123,7 @@ def workbook_bytes(wb: Workbook) -> bytes:
             fixed.external_attr = 0o600 << 16
             data = src.read(info.filename)
             if info.filename.startswith("xl/worksheets/sheet"):
-                data = share_formulas(data.decode("utf-8")).encode("utf-8")
+                data = store(share_formulas(data.decode("utf-8")), parts.get(info.filename, {})).encode("utf-8")
             dst.writestr(fixed, data)
     return out.getvalue()
 

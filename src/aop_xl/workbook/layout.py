@@ -404,8 +404,8 @@ class Layout:
 
         # -- KPI.
         self.kpi = Table(KPI, 6, c.kpis, _cols(1, "metric", "unit", "direction", "target", "ytd", "actual",
-                                                "variance", "lag", "status"), "KPI: actual to date vs target to date")
-        self.kpi_counts = Table(KPI, 6, 4, _cols(11, "label", "count"), "Status")
+                                                "variance", "lag", "status", "check"), "KPI: actual to date vs target to date")
+        self.kpi_counts = Table(KPI, 6, 4, _cols(12, "label", "count"), "Status")
 
         # -- Summary, Cover, Meta.
         # The Summary: one landscape page. Top band: headline (A:B), quarters and budget
@@ -469,6 +469,7 @@ class Layout:
         ic = self.input_checks
         out.append((CHECK_BLOCKS[11], f"{quote_sheetname(ic.sheet)}!${ic.letter('check')}${ic.first_row}:"
                                       f"${ic.letter('check')}${ic.last_row}"))
+        out.append((CHECK_BLOCKS[12], self.kpi.range("check")))
         return out
 
     def check_areas(self) -> list[str]:
@@ -549,7 +550,7 @@ SUMMARY_REGIONS, SUMMARY_KPIS = 8, 8
 #: The blocks of check cells, as the Summary counts them: (label, Layout method key).
 CHECK_BLOCKS = ("Targets: company", "Targets: regions", "Targets: products", "Targets: classes", "Targets: cells",
                 "Quotas: base", "Quotas: challenge", "Quotas: regions", "Commission", "Budget items",
-                "Budget regions", "Inputs")
+                "Budget regions", "Inputs", "KPI actuals")
 SUMMARY_KEYS = ("company", "year", "total_target", "growth", "base_quotas", "challenge_quotas", "sales_cost",
                 "gross_profit", "roi", "cost_of_sales_ratio", "break_even_revenue", "kpi_red", "kpi_amber",
                 "kpi_green", "checks")

@@ -29,6 +29,8 @@ class Context:
     plan: Plan | None
     sheets: dict = field(default_factory=dict)
     sales: dict = field(default_factory=dict)
+    #: sheet -> the fixed part of its subtitle (the rest, the amounts note, is a formula)
+    subtitles: dict = field(default_factory=dict)
 
     def writer(self, name: str) -> Writer:
         return Writer(self.sheets[name], self.styles)
@@ -53,9 +55,16 @@ def title(w: Writer, text: str, subtitle: str | None = None, ctx: Context | None
     with the currency and scale of the sheet's amounts (a formula: it follows the settings)."""
     w.label(1, 1, text, "title")
     if subtitle and ctx is not None:
+        ctx.subtitles[text] = subtitle
         w.formula(2, 1, f'"{subtitle.replace(chr(34), chr(34) * 2)} "&{amounts_note(ctx)}', "subtitle")
     elif subtitle:
         w.label(2, 1, subtitle, "subtitle")
+
+
+def amounts_text(currency: str, display: str) -> str:
+    """What :func:`amounts_note` shows: "Amounts in USD thousands."."""
+    scale = {"thousands": " thousands", "millions": " millions"}.get(display, "")
+    return f"Amounts in {currency}{scale}."
 
 
 def amounts_note(ctx: Context) -> str:

@@ -292,5 +292,7 @@ def _input_checks(ctx: Context, w) -> None:
         add(lay.tiers.row(i), f"ISTEXT({lay.tiers.cell('rate', i)})")
         add(lay.tiers.row(i), f'AND(ISTEXT({floor}),{floor}<>"base",{floor}<>"challenge")')
     for row, exprs in sorted(problems.items()):
-        w.formula(row, col, "+".join(f"({e})" for e in exprs), "check_count")
+        # A lone test is made a number (--): a bare TRUE is no count for COUNTIF(">0").
+        w.formula(row, col, "+".join(f"({e})" for e in exprs) if len(exprs) > 1 else f"--({exprs[0]})",
+                  "check_count")
     flag_nonzero(ctx.sheets[ASSUMPTIONS], f"{ic.letter('check')}{ic.first_row}:{ic.letter('check')}{ic.last_row}")

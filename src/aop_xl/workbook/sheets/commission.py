@@ -157,7 +157,9 @@ def _statement(ctx: Context, w) -> None:
             w.formula(r, st.col(f"band_{k + 1}"), ctx.amount(f"({st.letter(f'cum_{k + 1}')}{r}{prev})", False),
                       "calc_amount")
         floors = f"{st.letter('floor_1')}{r}:{st.letter(f'floor_{K}')}{r}"
-        w.formula(r, st.col("band"), f"SUMPRODUCT(--({floors}<={c['sales0']}))", "calc_integer")
+        # A row without a rep, or a rep without a quota (nothing to earn), reaches no band.
+        w.formula(r, st.col("band"), f'IF(OR({c["rep"]}="",{no_quota}),0,SUMPRODUCT(--({floors}<={c["sales0"]})))',
+                  "calc_integer")
         retro = _capped(ctx, f"{fx.pick(rates, K, 'MAX(' + c['band'] + ',1)', across=True)}*{c['sales0']}")
         w.formula(r, st.col("retro_raw"), f"IF({c['eligible']}=1,{retro},0)", "helper")
         w.formula(r, st.col("marginal"), ctx.amount(f"{st.letter(f'cum_{K}')}{r}", False), "calc_amount")
@@ -168,7 +170,9 @@ def _statement(ctx: Context, w) -> None:
                   "calc_amount")
         w.formula(r, st.col("effective_rate"), f"IF({sales}>0,{c['commission']}/{sales},0)", "calc_rate")
         bands = f"{st.letter('band_1')}{r}:{st.letter(f'band_{K}')}{r}"
-        w.formula(r, st.col("check"), ctx.check(f"SUM({bands})", c["marginal"]), "check")
+        # Bands add up to the commission; sales typed or pasted as text (counted as 0) fail too.
+        w.formula(r, st.col("check"), f'{ctx.check(f"SUM({bands})", c["marginal"])}+IF(ISTEXT({c["sales"]}),1,0)',
+                  "check")
     row = lay.total_row(st)
     w.label(row, 1, "Total", "total_label")
     w.label(row, 2, "", "total_label")

@@ -16,7 +16,7 @@ from openpyxl.styles.numbers import NumberFormat
 from aop_xl.engine.kpi import KPI_CATALOGUE, LAG_DECIMALS, MISSED_LAG
 from aop_xl.workbook import formulas as fx
 from aop_xl.workbook.layout import KPI, MONTHS, TARGETS
-from aop_xl.workbook.sheets import Context, block_title, headers, page_setup, set_widths, title
+from aop_xl.workbook.sheets import Context, block_title, flag_nonzero, headers, page_setup, set_widths, title
 from aop_xl.workbook.styles import AMBER_FILL, DAYS, GREEN_FILL, PERCENT, RED_FILL, amount_format
 
 STATUSES = ("red", "amber", "green")
@@ -33,7 +33,7 @@ def build(ctx: Context) -> None:
     block_title(w, t)
     headers(w, t, {"metric": "Metric", "unit": "Unit", "direction": "Better when", "target": "Target (year)",
                    "ytd": "Target to date", "actual": "Actual to date (input)", "variance": "Variance (+ is good)",
-                   "lag": "Lag", "status": "Status"})
+                   "lag": "Lag", "status": "Status", "check": "Check: actual not a number"})
     red, amber = lay.param("red"), lay.param("amber")
     missed = fx.num(MISSED_LAG)
     as_of = lay.param("as_of")
@@ -59,7 +59,7 @@ def build(ctx: Context) -> None:
                   f'{fx.n_(a.rel("target", i))}))', "calc_number")
         flow = "OR(" + ",".join(f'{code}="{m}"' for m in flows) + ")"
         to_date = (f"IF({code}=\"revenue\",SUMPRODUCT(({periods}<={period})*{months}),"
-                   f"IF({flow},{c['target']}*INDEX({running},{period})/MAX({lay.scalar('mW')},1),{c['target']}))")
+                   f"IF({flow},{c['target']}*INDEX({running},1,{period})/MAX({lay.scalar('mW')},1),{c['target']}))")
         w.formula(r, t.col("ytd"), f'IF({c["metric"]}="","",{to_date})', "calc_number")
         actual = None
         if plan is not None and i < len(plan.kpis):
@@ -76,6 +76,9 @@ def build(ctx: Context) -> None:
         lag = c["lag"]
         w.formula(r, t.col("status"), f'IF(ISNUMBER({lag}),IF({lag}>ROUND({red},{LAG_DECIMALS}),"red",'
                   f'IF({lag}>ROUND({amber},{LAG_DECIMALS}),"amber","green")),"")', "calc_text")
+        # An actual typed or pasted as text would silently give no status: it fails a check.
+        w.formula(r, t.col("check"), f"IF(ISTEXT({act}),1,0)", "check_count")
+    flag_nonzero(ws, t.range("check", qualified=False))
     _unit_formats(ctx, ws)
     rows_ = f"{t.letter('metric')}{t.first_row}:{t.letter('status')}{t.last_row}"
     status = f"${t.letter('status')}{t.first_row}"
@@ -95,7 +98,7 @@ def build(ctx: Context) -> None:
     label = f"${k.letter('label')}{k.first_row}"
     for name, fill in zip(STATUSES, (RED_FILL, AMBER_FILL, GREEN_FILL)):
         ws.conditional_formatting.add(counts, FormulaRule(formula=[f'{label}="{name}"'], fill=fill))
-    set_widths(ws, {1: 28, 2: 11, 3: 11, 4: 15, 5: 15, 6: 15, 7: 15, 8: 10, 9: 10, 10: 2, 11: 16, 12: 8})
+    set_widths(ws, {1: 28, 2: 11, 3: 11, 4: 15, 5: 15, 6: 15, 7: 15, 8: 10, 9: 10, 10: 10, 11: 2, 12: 16, 13: 8})
     page_setup(ctx, ws, k.col("count"), max(t.last_row, k.last_row))
     ws.freeze_panes = "B6"
 

@@ -53,6 +53,15 @@ def failing_checks(lay: Layout) -> str:
     return f"SUM({sc.range('failing', qualified=False)})"
 
 
+def failing_in(area: str) -> str:
+    """Formula text: the check cells of ``area`` that fail (a number other than 0).
+
+    COUNTIF with a numeric criterion skips blanks and text alike in Excel, LibreOffice and
+    Gnumeric; comparisons and IS functions over a range inside SUMPRODUCT do not (Gnumeric
+    counts a blank as unequal to 0 and takes ISNUMBER(range) at the formula's own row)."""
+    return f'COUNTIF({area},">0")+COUNTIF({area},"<0")'
+
+
 def headline_formulas(lay: Layout) -> dict[str, str]:
     """Formula text of each headline value."""
     py = lay.param("prior_year_revenue")
@@ -230,7 +239,7 @@ def _checks(ctx: Context, w) -> None:
     for i, (label, area) in enumerate(blocks):
         r = sc.row(i)
         w.label(r, sc.col("block"), label, "helper")
-        w.formula(r, sc.col("failing"), f"SUMPRODUCT(--({area}<>0))", "helper")
+        w.formula(r, sc.col("failing"), failing_in(area), "helper")
         sheet, ref = area.rsplit("!", 1)
         first_cell = ref.split(":")[0].replace("$", "")
         w.text(r, sc.col("link"), f"#{sheet}!{first_cell}", "helper")
