@@ -4,7 +4,6 @@ every rule of the year (seasonality, reps ahead and behind, returns, splits, chu
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from aop_xl import PlanError, load_plan, plan_from_dict

@@ -31,7 +31,7 @@ import pandas as pd
 
 from aop_xl.cycle.crm import CrmError, Mapping, parse, read_export
 from aop_xl.engine.commission import rep_year
-from aop_xl.engine.exact import apportion, integer_weights
+from aop_xl.engine.exact import apportion
 from aop_xl.engine.kpi import DEAL_COLUMNS
 from aop_xl.errors import AopError, PlanError
 from aop_xl.plan import Plan

@@ -27,8 +27,7 @@ from aop_xl.cycle.actuals import (LINE_COLUMNS, LoadReport, amount_decimals, emp
                                   load_actuals)
 from aop_xl.cycle.crm import Mapping, load_mapping
 from aop_xl.engine.commission import inyear_statements
-from aop_xl.engine.kpi import (DEAL_COLUMNS, catalogue_metric, customer_health, kpi_review, largest_movers,
-                               rep_month_sales, variance_review)
+from aop_xl.engine.kpi import customer_health, kpi_review, largest_movers, rep_month_sales, variance_review
 from aop_xl.errors import PlanError, WorkbookError
 from aop_xl.files import check_output, display
 from aop_xl.plan import Plan, load_plan, plan_from_dict
@@ -470,5 +469,5 @@ def write_kpi_actuals(book: Book, sp: SheetPlan, kpis: pd.DataFrame) -> list[str
     return written
 
 
-__all__ = ["DEAL_COLUMNS", "LoadResult", "Year", "YearNumbers", "as_of_period", "catalogue_metric", "load_into",
-           "read_year", "record_payments", "with_changes", "write_kpi_actuals", "write_year", "year_numbers"]
+__all__ = ["LoadResult", "Year", "YearNumbers", "as_of_period", "in_year_layout", "load_into", "read_year",
+           "record_payments", "with_changes", "write_kpi_actuals", "write_year", "year_numbers"]

@@ -44,9 +44,9 @@ from aop_xl.engine.kpi import HEALTH_ACTIONS, KPI_ALIASES, KPI_CATALOGUE, LAG_DE
 from aop_xl.errors import WorkbookError
 from aop_xl.plan import Plan
 from aop_xl.workbook import formulas as fx
-from aop_xl.workbook.layout import (ACTUAL_COLUMNS, ACTUALS, ACTUALS_INFO, COMMISSION, IN_YEAR, IN_YEAR_DIMENSIONS,
-                                    IN_YEAR_RULES, MAX_FORMULA_CHARS, MONTHS, MOVERS, REP_GRIDS, SUMMARY, TARGETS,
-                                    WORKBOOK_MOVES, InYearLayout, Layout, Table, quote_sheetname)
+from aop_xl.workbook.layout import (ACTUAL_COLUMNS, ACTUALS_INFO, COMMISSION, IN_YEAR, IN_YEAR_DIMENSIONS, IN_YEAR_RULES,
+                                    MAX_FORMULA_CHARS, MONTHS, MOVERS, SUMMARY, TARGETS, WORKBOOK_MOVES, InYearLayout,
+                                    Layout, Table, quote_sheetname)
 
 #: Sums of amounts are rounded to this many decimals (amounts have at most 6).
 SUM_DECIMALS = 6
