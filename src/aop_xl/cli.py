@@ -17,6 +17,8 @@ import click
 from aop_xl.errors import AopError
 
 # Folders and unreadable files are refused by load_plan, in the one-line form of every bad input.
+#: Empty rows a built workbook carries after each member block (docs/workbook.md, "Spare rows").
+DEFAULT_SPARE = 5
 PLAN_ARGUMENT = click.argument("plan", required=False, type=click.Path(path_type=Path))
 
 
@@ -112,7 +114,9 @@ def plan_show(plan: Path | None, as_json: bool) -> None:
 @click.option("-o", "--output", metavar="PATH", help="Where to write the workbook (a .xlsx file).")
 @click.option("--blank", is_flag=True, help="Write the empty standard template instead of a plan's workbook.")
 @click.option("--password", default=None, help="Protect the sheets with this password (default: no password).")
-def build(plan: Path | None, output: str | None, blank: bool, password: str | None) -> None:
+@click.option("--spare", type=click.IntRange(0, 1000), default=DEFAULT_SPARE, show_default=True,
+              help="Empty rows after the regions, products, reps, budget lines and KPIs, for members added in Excel.")
+def build(plan: Path | None, output: str | None, blank: bool, password: str | None, spare: int) -> None:
     """Build the standard AOP workbook of PLAN (default: workbooks/AOP_<year>.xlsx).
 
     With --blank, write the empty template (default: workbooks/AOP_template.xlsx).
@@ -134,7 +138,7 @@ def build(plan: Path | None, output: str | None, blank: bool, password: str | No
         check_output(target, **checks)
     else:
         target = Path(output)
-    build_workbook(loaded, target, blank=blank, password=password)
+    build_workbook(loaded, target, blank=blank, password=password, spare=spare)
     click.echo(f"wrote {display(target)}")
 
 

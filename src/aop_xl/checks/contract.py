@@ -35,6 +35,7 @@ from aop_xl.workbook.layout import (
     TEMPLATE_VERSION,
     Capacity,
     capacity_for,
+    fits,
 )
 
 
@@ -143,8 +144,9 @@ class _Recorder:
         self.values[(row, col)] = (text, style)
 
 
-def template(plan, how: str) -> Expected:
-    """The template's cells for ``plan`` (None: the blank template), built by the library.
+def template(plan, how: str, capacity=None) -> Expected:
+    """The template's cells for ``plan`` (None: the blank template), built by the library (at
+    ``capacity`` when given: a workbook with spare rows, or members added in Excel).
 
     The sheet builders run as in :func:`~aop_xl.workbook.build.workbook_for`, with their cell
     writer recording cells instead of creating them; whatever they do beyond the writer (defined
@@ -165,13 +167,13 @@ def template(plan, how: str) -> Expected:
         original = sheets.Context.writer
         sheets.Context.writer = writer
         try:
-            built = workbook_for(plan)
+            built = workbook_for(plan, capacity=capacity)
         except (AttributeError, TypeError):
             built = None
         finally:
             sheets.Context.writer = original
     if built is None or not registry:
-        return _expected(workbook_for(plan), how)
+        return _expected(workbook_for(plan, capacity=capacity), how)
     expected = _expected(built, how)
     locked = _locking(built, registry[0])
     for name, (formulas, values) in recorded.items():
@@ -284,8 +286,9 @@ class ContractChecks:
             else:
                 self.plan = sheet_plan.plan
                 yield from self._fingerprint(identity)
-                if capacity_for(self.plan) == identity.capacity:
-                    expected = template(self.plan, "the template built from this workbook's inputs")
+                if fits(self.plan, identity.capacity):
+                    expected = template(self.plan, "the template built from this workbook's inputs",
+                                        identity.capacity)
         if expected is None and not (identity.blank and identity.capacity != BLANK_CAPACITY):
             expected = _placeholder_expected(identity.capacity)
         if expected is None:

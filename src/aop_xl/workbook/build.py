@@ -25,7 +25,17 @@ from aop_xl import files
 from aop_xl.errors import PlanError, WorkbookError
 from aop_xl.limits import workbook_limit_problems
 from aop_xl.plan import Plan
-from aop_xl.workbook.layout import ASSUMPTIONS, BLANK_CAPACITY, HIDDEN_SHEETS, SHEETS, TEMPLATE_ID, Layout, capacity_for
+from aop_xl.workbook.layout import (
+    ASSUMPTIONS,
+    BLANK_CAPACITY,
+    HIDDEN_SHEETS,
+    SHEETS,
+    TEMPLATE_ID,
+    Capacity,
+    Layout,
+    capacity_for,
+    fits,
+)
 from aop_xl.workbook.shared_formulas import share_formulas
 from aop_xl.workbook.sheets import Context, assumptions, budget, commission, cover, kpi, meta, quotas, summary, targets
 from aop_xl.workbook.styles import Styles, unit_decimals
@@ -40,7 +50,8 @@ _BUILDERS = (assumptions, targets, quotas, commission, budget, kpi, summary, cov
 
 
 def workbook_for(plan: Plan | None, *, password: str | None = None,
-                 sales: Mapping[str, float] | None = None) -> Workbook:
+                 sales: Mapping[str, float] | None = None, spare: int = 0,
+                 capacity: Capacity | None = None) -> Workbook:
     """The standard workbook as an openpyxl object (not saved).
 
     Args:
@@ -48,20 +59,27 @@ def workbook_for(plan: Plan | None, *, password: str | None = None,
         password: sheet-protection password; None protects without one.
         sales: annual sales by rep name, written into the commission statement's input
             cells (plans carry no actuals; reps not named stay empty).
+        spare: empty rows after the members of each member block (:func:`capacity_for`).
+        capacity: the rows of each block, when given (a plan read back from a workbook is
+            rebuilt at that workbook's capacity); it must hold every member of the plan.
 
     Returns:
         The openpyxl :class:`~openpyxl.Workbook`.
     """
-    if plan is not None:
-        over = workbook_limit_problems({"regions": len(plan.regions), "products": len(plan.products),
-                                        "reps": len(plan.reps), "budget": len(plan.budget), "kpis": len(plan.kpis),
-                                        "tiers": len(plan.commission.tiers)})
-        if over:
-            raise PlanError(over)
     unknown = sorted(set(sales or {}) - set(plan.rep_names if plan is not None else []))
     if unknown:
         raise PlanError(f'sales: "{unknown[0]}" is not a rep of the plan')
-    capacity = BLANK_CAPACITY if plan is None else capacity_for(plan)
+    if capacity is None:
+        capacity = BLANK_CAPACITY if plan is None else capacity_for(plan, spare)
+    elif plan is not None and not fits(plan, capacity):
+        raise WorkbookError(f"capacity {capacity}: too small for the plan's members")
+    if plan is not None:
+        # The workbook's rows (members and spare rows) against Excel's and the template's limits.
+        over = workbook_limit_problems({"regions": capacity.regions, "products": capacity.products,
+                                        "reps": capacity.reps, "budget": capacity.budget, "kpis": capacity.kpis,
+                                        "tiers": capacity.tiers})
+        if over:
+            raise PlanError(over)
     layout = Layout(capacity)
     wb = Workbook()
     first = wb.active
@@ -161,7 +179,7 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
 
 
 def build_workbook(plan: Plan | None, path: str | os.PathLike, *, blank: bool = False,
-                   password: str | None = None) -> Path:
+                   password: str | None = None, spare: int = 0) -> Path:
     """Build the standard AOP workbook: every engine number as a live formula over the inputs.
 
     Args:
@@ -170,6 +188,8 @@ def build_workbook(plan: Plan | None, path: str | os.PathLike, *, blank: bool = 
         blank: write the empty standard template (fixed capacities, inputs empty, formulas
             in place) instead of the plan's workbook.
         password: protect the sheets with this password (default: protected, no password).
+        spare: empty rows after the members of each member block, already covered by every
+            formula, for members added in Excel (``aop-xl build`` gives 5).
 
     Returns:
         The path written.
@@ -188,5 +208,5 @@ def build_workbook(plan: Plan | None, path: str | os.PathLike, *, blank: bool = 
     if not blank and plan is None:
         raise WorkbookError("build_workbook: give a plan, or blank=True for the empty template")
     files.check_output(path, suffix=".xlsx", what="workbook", error=WorkbookError)
-    wb = workbook_for(None if blank else plan, password=password)
+    wb = workbook_for(None if blank else plan, password=password, spare=0 if blank else spare)
     return files.write_atomic(path, workbook_bytes(wb), suffix=".xlsx", what="workbook", error=WorkbookError)

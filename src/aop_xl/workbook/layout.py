@@ -168,23 +168,35 @@ class Capacity:
 BLANK_CAPACITY = Capacity(regions=40, products=60, reps=200, tiers=6, budget=40, kpis=20)
 
 
-def capacity_for(plan) -> Capacity:
-    """The capacity of a plan's workbook: exactly its members (at least one row per block).
+def capacity_for(plan, spare: int = 0) -> Capacity:
+    """The capacity of a plan's workbook: its members plus ``spare`` empty rows in each member
+    block (regions, products, reps, budget lines, KPIs), at least one row per block.
 
     Args:
         plan: a validated :class:`aop_xl.plan.Plan`.
+        spare: empty rows after the members of each block, which every formula already
+            covers, so that a planner can add a member in Excel (tiers get none).
 
     Returns:
         The :class:`Capacity`.
     """
+    if not isinstance(spare, int) or isinstance(spare, bool) or spare < 0:
+        raise WorkbookError(f"spare: expected a whole number of rows >= 0, got {spare!r}")
     return Capacity(
-        regions=len(plan.regions),
-        products=len(plan.products),
-        reps=max(len(plan.reps), 1),
+        regions=len(plan.regions) + spare,
+        products=len(plan.products) + spare,
+        reps=max(len(plan.reps) + spare, 1),
         tiers=len(plan.commission.tiers),
-        budget=max(len(plan.budget), 1),
-        kpis=max(len(plan.kpis), 1),
+        budget=max(len(plan.budget) + spare, 1),
+        kpis=max(len(plan.kpis) + spare, 1),
     )
+
+
+def fits(plan, capacity: Capacity) -> bool:
+    """Whether every member of ``plan`` has a row at ``capacity`` (tiers: exactly)."""
+    return (len(plan.regions) <= capacity.regions and len(plan.products) <= capacity.products
+            and len(plan.reps) <= capacity.reps and len(plan.commission.tiers) == capacity.tiers
+            and len(plan.budget) <= capacity.budget and len(plan.kpis) <= capacity.kpis)
 
 
 @dataclass(frozen=True)
