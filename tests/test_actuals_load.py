@@ -291,3 +291,15 @@ def test_returns_created_dates_complaints_and_nps(tmp_path):
 
 def test_header_keys():
     assert header_key("Split %") == "split%" and header_key("Close_Date") == header_key("close date")
+
+
+def test_a_load_writes_the_same_bytes_for_the_same_inputs(tmp_path):
+    from aop_xl.cycle.inyear import load_into
+    from aop_xl.workbook.build import build_workbook
+
+    crm = csv(tmp_path, "crm.csv", "D1,2027-01-05,An Nguyen,A,Widgets Pro,10,,\n")
+    a = build_workbook(PLAN, tmp_path / "a.xlsx")
+    b = build_workbook(PLAN, tmp_path / "b.xlsx")
+    load_into(a, [crm])
+    load_into(b, [crm])
+    assert a.read_bytes() == b.read_bytes()

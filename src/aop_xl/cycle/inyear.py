@@ -433,8 +433,19 @@ def load_into(workbook: str | os.PathLike, files: Sequence[str | os.PathLike], *
     numbers = year_numbers(plan, deals, loaded.as_of, year.payments)
     write_year(book, year.sheet_plan, plan, loaded.lines, loaded.as_of, report.decimals, numbers,
                ", ".join(Path(f).name for f in files), year.payments)
-    book.save()
+    save(book)
     return LoadResult(path, report, numbers, plan, True, loaded.lines, year.payments)
+
+
+def save(book: OpenpyxlBook) -> Path:
+    """Save a workbook changed here as the builder saves one: whole or not at all, and the same
+    bytes for the same content (fixed timestamps)."""
+    from aop_xl.files import write_atomic
+    from aop_xl.workbook.build import FIXED_TIME, workbook_bytes
+
+    wb = book.workbook
+    wb.properties.modified = FIXED_TIME
+    return write_atomic(book.path, workbook_bytes(wb), suffix=".xlsx", what="workbook", error=WorkbookError)
 
 
 def write_year(book: OpenpyxlBook, sp: SheetPlan, plan: Plan, lines: pd.DataFrame, as_of: int, decimals: int,
@@ -470,4 +481,4 @@ def write_kpi_actuals(book: Book, sp: SheetPlan, kpis: pd.DataFrame) -> list[str
 
 
 __all__ = ["LoadResult", "Year", "YearNumbers", "as_of_period", "in_year_layout", "load_into", "read_year",
-           "record_payments", "with_changes", "write_kpi_actuals", "write_year", "year_numbers"]
+           "record_payments", "save", "with_changes", "write_kpi_actuals", "write_year", "year_numbers"]

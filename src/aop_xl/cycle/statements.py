@@ -26,7 +26,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.page import PageMargins
 
 from aop_xl import engines
-from aop_xl.cycle.inyear import Year, read_year, record_payments
+from aop_xl.cycle.inyear import Year, read_year, record_payments, save
 from aop_xl.engine.commission import inyear_statements
 from aop_xl.engine.kpi import rep_month_sales
 from aop_xl.errors import AopError, PlanError, WorkbookError
@@ -155,7 +155,7 @@ def write_statements(source: str | os.PathLike | Book, folder: str | os.PathLike
                         out.failures.append(f"{display(pdf_path)}: {exc}")
     out.recorded = record_payments(book, year, rows)
     if out.recorded and not isinstance(source, Book):
-        book.save()
+        save(book)
     return out
 
 
