@@ -485,6 +485,8 @@ def statements_command(workbook: Path, folder: Path, pdf: bool) -> None:
         out = write_statements(workbook, folder, pdf=pdf, progress=progress)
     click.echo(f"wrote {len(out.written)} files to {folder} ({out.period}); payments "
                f"{out.total_payment:,.2f} {out.currency}")
+    if out.recorded:
+        click.echo(f"recorded {out.recorded} payments of closed periods as made in {workbook}")
     for failure in out.failures:
         click.echo(f"error: {one_line(failure)}", err=True)
     sys.exit(2 if out.failures else 0)
