@@ -368,6 +368,15 @@ def _as_of(as_of) -> int:
     return int(as_of)
 
 
+#: Sums of amounts are rounded to this many decimals (amounts have at most 6), so that every
+#: order of adding (the workbook's SUMIFS, numpy's pairwise sums) gives the same number.
+SUM_DECIMALS = 6
+
+
+def _sum(values) -> float:
+    return float(np.round(np.sum(values), SUM_DECIMALS))
+
+
 def _ratio(num: float, den: float) -> float:
     return float(num) / float(den) if den else float("nan")
 
@@ -407,14 +416,14 @@ def deal_kpis(deals, as_of: int) -> dict[str, float]:
     d = deal_table(deals)
     a = _as_of(as_of)
     cy, py = _window(d, 0, 1, a), _window(d, -1, 1, a)
-    revenue, py_revenue = cy["amount"].sum(), py["amount"].sum()
-    gross = cy.loc[cy["amount"] > 0, "amount"].sum()
-    returns = -cy.loc[cy["amount"] < 0, "amount"].sum()
+    revenue, py_revenue = _sum(cy["amount"]), _sum(py["amount"])
+    gross = _sum(cy.loc[cy["amount"] > 0, "amount"])
+    returns = -_sum(cy.loc[cy["amount"] < 0, "amount"])
     orders = cy["order"].sum()
     # Churn: customers of the prior year without purchases in the 12 months to the as-of month.
-    net_py = d[d["fy"] == -1].groupby("customer")["amount"].sum()
+    net_py = d[d["fy"] == -1].groupby("customer")["amount"].sum().round(SUM_DECIMALS)
     trailing = pd.concat([_window(d, -1, a + 1, 12), cy])
-    net_trailing = trailing.groupby("customer")["amount"].sum()
+    net_trailing = trailing.groupby("customer")["amount"].sum().round(SUM_DECIMALS)
     base = set(net_py.index[net_py > 0])
     active = set(net_trailing.index[net_trailing > 0])
     per_customer = cy.groupby("customer")["order"].sum()
@@ -424,8 +433,8 @@ def deal_kpis(deals, as_of: int) -> dict[str, float]:
     return {
         "revenue": float(revenue),
         "yoy_growth": _ratio(revenue, py_revenue) - 1 if py_revenue > 0 else float("nan"),
-        "new_business_revenue": float(cy.loc[cy["type"] == "new", "amount"].sum()),
-        "recurring_revenue": float(cy.loc[cy["type"] == "recurring", "amount"].sum()),
+        "new_business_revenue": _sum(cy.loc[cy["type"] == "new", "amount"]),
+        "recurring_revenue": _sum(cy.loc[cy["type"] == "recurring", "amount"]),
         "customer_churn_rate": churn,
         "retention_rate": 1 - churn,
         "average_order_value": _ratio(gross, orders),
@@ -512,7 +521,7 @@ def rep_month_sales(plan: Plan, deals) -> np.ndarray:
         raise PlanError(f'deals: "{cy["rep"].iloc[int(np.flatnonzero(pos < 0)[0])]}" is not a rep of the plan')
     out = np.zeros((len(plan.reps), 12))
     np.add.at(out, (pos, cy["period"].to_numpy() - 1), cy["amount"].to_numpy())
-    return out
+    return np.round(out, SUM_DECIMALS)
 
 
 def _targets_by(plan: Plan, by: str) -> tuple[list[str], np.ndarray]:
@@ -553,11 +562,11 @@ def _actuals_by(plan: Plan, d: pd.DataFrame, by: str, names: list[str], fy: int)
         keep = rep >= 0
         pos = region[rep[keep], rows["period"].to_numpy()[keep] - 1]
         np.add.at(out, (pos, rows["period"].to_numpy()[keep] - 1), rows["amount"].to_numpy()[keep])
-        return out
+        return np.round(out, SUM_DECIMALS)
     pos = pd.Index(names).get_indexer(rows[by])
     keep = pos >= 0
     np.add.at(out, (pos[keep], rows["period"].to_numpy()[keep] - 1), rows["amount"].to_numpy()[keep])
-    return out
+    return np.round(out, SUM_DECIMALS)
 
 
 def performance(plan: Plan, deals, as_of: int, by: str) -> pd.DataFrame:
@@ -588,8 +597,9 @@ def performance(plan: Plan, deals, as_of: int, by: str) -> pd.DataFrame:
     actual = _actuals_by(plan, d, by, names, 0)
     prior = _actuals_by(plan, d, by, names, -1)
     q0 = (a - 1) // 3 * 3
-    ytd_a, ytd_t = actual[:, :a].sum(axis=1), target[:, :a].sum(axis=1)
-    py = prior[:, :a].sum(axis=1)
+    ytd_a = np.round(actual[:, :a].sum(axis=1), SUM_DECIMALS)
+    ytd_t = np.round(target[:, :a].sum(axis=1), SUM_DECIMALS)
+    py = np.round(prior[:, :a].sum(axis=1), SUM_DECIMALS)
     with np.errstate(divide="ignore", invalid="ignore"):
         attainment = np.where(ytd_t > 0, ytd_a / ytd_t, np.nan)
         growth = np.where(py > 0, ytd_a / py - 1, np.nan)
@@ -599,8 +609,8 @@ def performance(plan: Plan, deals, as_of: int, by: str) -> pd.DataFrame:
         "member": names,
         "month_actual": actual[:, a - 1],
         "month_target": target[:, a - 1],
-        "qtd_actual": actual[:, q0:a].sum(axis=1),
-        "qtd_target": target[:, q0:a].sum(axis=1),
+        "qtd_actual": np.round(actual[:, q0:a].sum(axis=1), SUM_DECIMALS),
+        "qtd_target": np.round(target[:, q0:a].sum(axis=1), SUM_DECIMALS),
         "ytd_actual": ytd_a,
         "ytd_target": ytd_t,
         "variance": ytd_a - ytd_t,
@@ -673,7 +683,8 @@ def customer_health(deals, as_of: int, weights=None, *, complaint_ceiling: float
     names = sorted(set(cy["customer"]) | set(py["customer"]))
     idx = pd.Index(names)
     orders = cy.groupby("customer")["order"].sum().reindex(idx, fill_value=0).to_numpy(dtype=float)
-    gross = cy[cy["amount"] > 0].groupby("customer")["amount"].sum().reindex(idx, fill_value=0.0).to_numpy()
+    gross = np.round(cy[cy["amount"] > 0].groupby("customer")["amount"].sum().reindex(idx, fill_value=0.0).to_numpy(),
+                     SUM_DECIMALS)
     order_lines = cy[cy["order"] == 1]
     flagged = order_lines[order_lines["complaint"].notna()]
     complaints = flagged.groupby("customer")["complaint"].agg(["sum", "count"]).reindex(idx)
@@ -696,8 +707,10 @@ def customer_health(deals, as_of: int, weights=None, *, complaint_ceiling: float
     tiers = health_tier(score) if names else np.array([], dtype=str)
     return pd.DataFrame({
         "customer": names,
-        "py_revenue": py.groupby("customer")["amount"].sum().reindex(idx, fill_value=0.0).to_numpy(),
-        "ytd_revenue": cy.groupby("customer")["amount"].sum().reindex(idx, fill_value=0.0).to_numpy(),
+        "py_revenue": np.round(py.groupby("customer")["amount"].sum().reindex(idx, fill_value=0.0).to_numpy(),
+                               SUM_DECIMALS),
+        "ytd_revenue": np.round(cy.groupby("customer")["amount"].sum().reindex(idx, fill_value=0.0).to_numpy(),
+                                SUM_DECIMALS),
         "orders": orders.astype(np.int64),
         "order_value": order_value,
         "frequency": frequency,
