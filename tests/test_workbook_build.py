@@ -231,3 +231,15 @@ def test_excel_limits_are_enforced():
     with pytest.raises(WorkbookError):
         check_list(tuple(f"choice{i}" for i in range(40)))
     assert META in SHEETS
+
+
+def test_every_helper_header_says_in_plain_words_what_it_computes(sample, blank):
+    from aop_xl.workbook.helper_notes import AUTHOR
+
+    for wb in (sample, blank):
+        headers = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                   if c.font is not None and c.font.size == 9 and c.font.bold and c.value not in (None, "")]
+        assert len(headers) > 50
+        missing = [f"{c.parent.title}!{c.coordinate} {c.value}" for c in headers
+                   if c.comment is None or c.comment.author != AUTHOR or len(c.comment.text) < 20]
+        assert not missing, missing[:10]

@@ -39,7 +39,7 @@ from aop_xl.workbook.layout import (
 from aop_xl.workbook.shared_formulas import share_formulas
 from aop_xl.workbook.sheets import Context, assumptions, budget, commission, cover, kpi, meta, quotas, summary, targets
 from aop_xl.workbook.styles import Styles, unit_decimals
-from aop_xl.workbook import live_formats
+from aop_xl.workbook import helper_notes, live_formats
 from aop_xl.workbook.engine_values import cached_values, store
 from aop_xl.workbook.widths import fit_printed
 
@@ -95,6 +95,7 @@ def workbook_for(plan: Plan | None, *, password: str | None = None,
     for builder in _BUILDERS:
         builder.build(ctx)
     fit_printed(ctx)
+    helper_notes.add_notes(ctx)
     live_formats.add_rules(ctx)
     for name, ref in layout.defined_names.items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref)

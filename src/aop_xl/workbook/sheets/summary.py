@@ -222,7 +222,7 @@ def _goals(ctx: Context, w, ws) -> None:
     # Each goal takes three rows of the KPI table's height, its text merged over H:L and wrapped.
     for i in range(3):
         r = g.row(3 * i)
-        w.label(r, g.col("label"), f"Goal {i + 1}", "label_bold")
+        w.label(r, g.col("label"), f"Goal {i + 1}", "cover_label")
         w.formula(r, g.col("value"), fx.text_ref(lay.param(f"goal_{i + 1}")), "calc_long")
         ws.merge_cells(start_row=r, start_column=g.col("value"), end_row=r + 2, end_column=LAST_COL)
         ws.cell(r, g.col("value")).alignment = Alignment(wrap_text=True, vertical="top")
@@ -258,8 +258,9 @@ def _bar(title: str, data: Reference, cats: Reference, colour: str, width: float
          horizontal: bool = False) -> BarChart:
     chart = BarChart()
     chart.type = "bar" if horizontal else "col"
-    if horizontal:  # the first category on top, as in the table
+    if horizontal:  # the first category on top, as in the table, and the values' axis below
         chart.x_axis.scaling.orientation = "maxMin"
+        chart.y_axis.crosses = "max"
     chart.title = title
     chart.legend = None
     chart.height, chart.width = height, width
