@@ -408,7 +408,8 @@ class Layout:
         top += len(RETURN_KEYS) + 3
         self.budget_regions = Table(b, top, r, {**_cols(1, "region", "revenue", "gross_profit", "item_cost",
                                                         "commission", "cost", "roi"), **_cols(_HELPER, "cw", "x",
-                                                        "rr", "q", "rho", "units", "top")}, "Return by region")
+                                                        "rr", "q", "rho", "units", "top")},
+                                    "Return by region (its own items and commission; shared items left out)")
         top += r + 6
         self.reallocation = Table(b, top, 1, {**_cols(1, "from_region", "from_roi", "to_region", "to_roi",
                                                       "amount"), **_cols(_HELPER, "defined", "low", "high", "units")},
@@ -549,9 +550,9 @@ PARAM_NAMES = {"Company": "company", "PlanYear": "year", "Currency": "currency",
 #: Rows of the Budget's return block: (key) and the defined names of some.
 RETURN_KEYS = ("revenue", "gross_profit", "commission_at_target", "sales_cost", "shared_cost", "roi",
                "cost_of_sales_ratio", "weighted_gross_margin", "break_even_revenue")
-RETURN_LABELS = ("Revenue (total target)", "Gross profit", "Commissions at target", "Sales cost",
-                 "Shared cost (no region)", "ROI", "Cost of sales ratio", "Weighted gross margin",
-                 "Break-even revenue")
+RETURN_LABELS = ("Revenue (total target)", "Gross profit", "Commissions at target", "Selling cost (all items)",
+                 "Of which shared (items without a region)", "Return on the selling budget",
+                 "Selling cost / revenue", "Weighted gross margin", "Break-even revenue")
 RETURN_NAMES = {"Revenue": "revenue", "GrossProfit": "gross_profit", "CommissionAtTarget": "commission_at_target",
                 "SalesCost": "sales_cost", "ROI": "roi", "CostOfSalesRatio": "cost_of_sales_ratio",
                 "WeightedGrossMargin": "weighted_gross_margin", "BreakEvenRevenue": "break_even_revenue"}

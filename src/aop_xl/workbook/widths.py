@@ -20,7 +20,8 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from aop_xl.workbook.layout import COVER
 
 #: Styles whose text may run over into the empty cells to its right, or wraps.
-_UNMEASURED = {"title", "subtitle", "section", "header", "helper_header", "input_long", "calc_long", "helper", "meta"}
+_UNMEASURED = {"title", "subtitle", "section", "header", "helper_header", "input_long", "calc_long", "helper", "meta",
+               "note"}
 _AMOUNT = {"calc_amount", "total_amount", "input_amount", "headline_amount", "check"}
 _FIXED = {"calc_percent": 9, "input_percent": 9, "calc_rate": 9, "calc_integer": 7, "input_integer": 7,
           "calc_days": 10, "input_number": 12, "calc_number": 14, "input_choice": 12}

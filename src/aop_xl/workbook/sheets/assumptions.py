@@ -88,6 +88,7 @@ def build(ctx: Context) -> None:
 
     p = lay.params
     block_title(w, p)
+    w.label(p.title_row, p.col("value"), BLOCK_NOTES["params"], "note")
     headers(w, p, {"label": "Setting", "value": "Value"})
     values = param_values(plan)
     for i, (key, label) in enumerate(PARAMS):
@@ -174,12 +175,26 @@ _HEADERS = {"name": "Name", "market": "Market", "weight": "Weight", "prior_year_
             "unit": "Unit"}
 
 
+#: One line under each input block's title: what the block is for and how its rows count.
+BLOCK_NOTES = {
+    "params": "Settings; a blank total target is derived.",
+    "regions": "One row per region (add one in the next empty row): weight, or prior-year revenue.",
+    "products": "One row per product: weight (or prior-year revenue) and gross margin.",
+    "reps": "One row per rep: region (from the list) and share of the region's target.",
+    "tiers": "Bands from the first floor up: 0, base, challenge, or a fraction of base.",
+    "budget": "One-time: the amount in its start month; recurring: the amount each month.",
+    "kpis": "Annual targets and which way is better; revenue's is the plan's total.",
+    "mix": "Optional: a region's own product mix (any number in a row replaces the weights).",
+}
+
+
 def _members(ctx: Context, w, plan: Plan | None) -> None:
     lay = ctx.layout
     rows = _row_values(plan, lay)
     for key in ("regions", "products", "reps", "tiers", "budget", "kpis"):
         table = getattr(lay, key)
         block_title(w, table, col=min(table.columns.values()))
+        w.label(table.title_row, min(table.columns.values()) + 1, BLOCK_NOTES[key], "note")
         headers(w, table, {c: _HEADERS[c] for c in table.columns})
         for i in range(table.rows):
             values = rows[key][i] if i < len(rows[key]) else {}
@@ -197,6 +212,7 @@ def _members(ctx: Context, w, plan: Plan | None) -> None:
     # products' own weights.
     mix, regions, products = lay.mix, lay.regions, lay.products
     w.label(mix.title_row, mix.col("region"), mix.title, "section")
+    w.label(mix.title_row, mix.col("region") + 1, BLOCK_NOTES["mix"], "note")
     w.label(mix.header_row, mix.col("region"), "Region", "header")
     for j in range(lay.capacity.products):
         w.formula(mix.header_row, mix.col(f"p{j}"), fx.text_ref(products.cell("name", j, col_abs=True, row_abs=True)),

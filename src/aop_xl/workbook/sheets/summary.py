@@ -173,7 +173,9 @@ def _regions(ctx: Context, w) -> None:
     if n > SUMMARY_REGIONS:
         top = f"{sr.letter('value')}{sr.first_row}:{sr.letter('value')}{sr.row(shown - 1)}"
         w.label(r, sr.col("label"), "Other regions", "label")
-        w.formula(r, sr.col("value"), f"SUM({years})-SUM({top})", "calc_amount")
+        # In whole units: the difference of two large sums of amounts is exact only once rounded.
+        unit = ctx.unit
+        w.formula(r, sr.col("value"), f"ROUND((SUM({years})-SUM({top}))/{unit},0)*{unit}", "calc_amount")
 
 
 def _classes(ctx: Context, w) -> None:
