@@ -220,10 +220,45 @@ def _close(got, want, rel: float = 1e-9) -> bool:
     return got is not None and not isinstance(got, str) and abs(got - want) <= 1e-6 + rel * abs(want)
 
 
-@pytest.mark.libreoffice
-def test_the_workbook_formulas_equal_the_engine_every_month(sim, tmp_path):
+@pytest.fixture(scope="module")
+def recalculated(sim, tmp_path_factory) -> dict[Path, Path]:
+    """Each month's workbook recalculated by LibreOffice (one run)."""
     require_soffice()
-    done = recalc(sim.copies, tmp_path)
+    return recalc(sim.copies, tmp_path_factory.mktemp("recalculated"))
+
+
+@pytest.mark.libreoffice
+def test_every_formula_is_saved_with_its_value(sim, recalculated):
+    # What a reader that does not calculate sees (the values saved with the formulas) is what
+    # LibreOffice calculates: every formula of the Actuals and In-year sheets, and the
+    # template's formulas that carry a value.
+    from openpyxl import load_workbook
+
+    for k in (3, 7, 12):
+        copy = sim.copies[k - 1]
+        saved, calculated = Recalculated(copy), Recalculated(recalculated[copy])
+        wb = load_workbook(copy)
+        differ, without, count = [], [], 0
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    if c.data_type != "f":
+                        continue
+                    got, want = saved.value(ws.title, c.coordinate), calculated.value(ws.title, c.coordinate)
+                    count += 1
+                    if got is None:
+                        if ws.title in ("Actuals", IN_YEAR) and want is not None:
+                            without.append(f"{ws.title}!{c.coordinate}")
+                    elif not _close(got, want):
+                        differ.append(f"{ws.title}!{c.coordinate}: saved {got!r}, calculated {want!r}")
+        assert not without, (k, len(without), without[:10])
+        assert not differ, (k, len(differ), differ[:10])
+        assert count > 5000
+
+
+@pytest.mark.libreoffice
+def test_the_workbook_formulas_equal_the_engine_every_month(sim, recalculated):
+    done = recalculated
     mismatches, compared = [], 0
     for k, copy in enumerate(sim.copies, start=1):
         rc = Recalculated(done[copy])

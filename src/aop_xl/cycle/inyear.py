@@ -458,11 +458,47 @@ def write_year(book: OpenpyxlBook, sp: SheetPlan, plan: Plan, lines: pd.DataFram
     rows = sp.rows
     places = Places(regions=rows.get("regions", ()), products=rows.get("products", ()), reps=rows.get("reps", ()),
                     kpis=rows.get("kpis", ()))
+    subtitles = shown_subtitles(book)
     sheets = place_sheets(book.workbook, IN_YEAR_SHEETS)
     build_actuals(sheets[ACTUALS], plan, lay, iy, places, lines, _changes_of(plan), decimals, loaded, payments)
     build_in_year(sheets[IN_YEAR], plan, lay, iy, places, customers, decimals)
     book.write(ASSUMPTIONS, lay.params.cell("value", PARAM_KEYS.index("as_of")), [[as_of]])
     write_kpi_actuals(book, sp, numbers.kpis)
+    store_values(book, sp, plan, lines, as_of, numbers, payments or {}, subtitles)
+
+
+def shown_subtitles(book: Book) -> dict[str, Any]:
+    """Each standard sheet's subtitle as the file shows it (a formula's value saved with it)."""
+    from aop_xl.workbook.layout import SHEETS
+
+    names = book.sheet_names()
+    return {sheet: book.read(sheet, "A2")[0][0] for sheet in SHEETS if sheet in names}
+
+
+def store_values(book: OpenpyxlBook, sp: SheetPlan, plan: Plan, lines: pd.DataFrame, as_of: int,
+                 numbers: YearNumbers, payments: dict, subtitles: dict[str, Any]) -> None:
+    """Give every formula its value when the workbook is saved (:func:`save`), as a build does:
+    the template's from the engine (:mod:`aop_xl.workbook.engine_values`) for the plan with its
+    actuals to date, the Actuals and In-year sheets' from :mod:`aop_xl.workbook.inyear_values`."""
+    from aop_xl.workbook.engine_values import cached_values
+    from aop_xl.workbook.inyear_values import in_year_values
+    from aop_xl.workbook.plan_reader import read_sales
+
+    workbook_plan = sp.plan
+    actuals = dict(zip(range(len(numbers.kpis)), numbers.kpis["actual"])) if len(numbers.kpis) else {}
+    kpis = [k.model_copy(update={"actual": None if pd.isna(actuals.get(i)) else float(actuals[i])})
+            if numbers.kpis["source"].iloc[i] == "deals" else k for i, k in enumerate(workbook_plan.kpis)]
+    now = workbook_plan.model_copy(update={"plan": workbook_plan.plan.model_copy(update={"as_of": as_of}),
+                                           "kpis": kpis})
+    values = cached_values(now, sp.layout, read_sales(book, sp))
+    for sheet, text in subtitles.items():
+        if isinstance(text, str) and text:
+            values.setdefault(sheet, {})["A2"] = text
+    customers = sorted(set(lines["customer"]))
+    iy = in_year_layout(plan, len(lines), len(customers))
+    values.update(in_year_values(plan, iy, len(plan.reps), lines, engine_deals(lines, amount_decimals(plan)),
+                                 as_of, numbers, payments, customers, sp.layout.capacity.tiers, _changes_of(plan)))
+    book.workbook._aop_cached = values
 
 
 def write_kpi_actuals(book: Book, sp: SheetPlan, kpis: pd.DataFrame) -> list[str]:

@@ -26,7 +26,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.page import PageMargins
 
 from aop_xl import engines
-from aop_xl.cycle.inyear import Year, read_year, record_payments, save
+from aop_xl.cycle.inyear import (Year, read_year, record_payments, save, shown_subtitles, store_values,
+                                 year_numbers)
 from aop_xl.engine.commission import inyear_statements
 from aop_xl.engine.kpi import rep_month_sales
 from aop_xl.errors import AopError, PlanError, WorkbookError
@@ -153,8 +154,11 @@ def write_statements(source: str | os.PathLike | Book, folder: str | os.PathLike
                         out.written.append(pdf_path)
                     except AopError as exc:
                         out.failures.append(f"{display(pdf_path)}: {exc}")
+    subtitles = shown_subtitles(book)
     out.recorded = record_payments(book, year, rows)
     if out.recorded and not isinstance(source, Book):
+        numbers = year_numbers(plan, year.deals, as_of, year.payments)
+        store_values(book, year.sheet_plan, plan, year.lines, as_of, numbers, year.payments, subtitles)
         save(book)
     return out
 

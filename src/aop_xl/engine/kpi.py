@@ -569,6 +569,24 @@ def _actuals_by(plan: Plan, d: pd.DataFrame, by: str, names: list[str], fy: int)
     return np.round(out, SUM_DECIMALS)
 
 
+def months_by(plan: Plan, deals, by: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """The members of a dimension and their monthly actuals, targets and prior-year actuals.
+
+    Args:
+        plan: a validated plan.
+        deals: deal lines.
+        by: "region", "team", "product" or "rep" (see :func:`performance`).
+
+    Returns:
+        (names, actual, target, prior), the last three (members, 12) arrays of amounts.
+    """
+    if by not in DIMENSIONS:
+        raise PlanError(f"by: must be one of {DIMENSIONS}, got {by!r}")
+    d = deal_table(deals)
+    names, target = _targets_by(plan, by)
+    return names, _actuals_by(plan, d, by, names, 0), target, _actuals_by(plan, d, by, names, -1)
+
+
 def performance(plan: Plan, deals, as_of: int, by: str) -> pd.DataFrame:
     """Actual vs target by region, team, product or rep: the month, the quarter and the year
     to date, with red/amber/green status on the year to date and growth on the prior year.
@@ -589,13 +607,8 @@ def performance(plan: Plan, deals, as_of: int, by: str) -> pd.DataFrame:
         ``qtd_actual``, ``qtd_target``, ``ytd_actual``, ``ytd_target``, ``variance`` (YTD
         actual - target), ``attainment``, ``lag``, ``status``, ``py_ytd_actual``, ``growth``.
     """
-    if by not in DIMENSIONS:
-        raise PlanError(f"by: must be one of {DIMENSIONS}, got {by!r}")
     a = _as_of(as_of)
-    d = deal_table(deals)
-    names, target = _targets_by(plan, by)
-    actual = _actuals_by(plan, d, by, names, 0)
-    prior = _actuals_by(plan, d, by, names, -1)
+    names, actual, target, prior = months_by(plan, deals, by)
     q0 = (a - 1) // 3 * 3
     ytd_a = np.round(actual[:, :a].sum(axis=1), SUM_DECIMALS)
     ytd_t = np.round(target[:, :a].sum(axis=1), SUM_DECIMALS)
