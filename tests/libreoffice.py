@@ -121,18 +121,37 @@ def _rel_targets(xml: str) -> dict[str, str]:
     return out
 
 
-def nonzero_checks(book: Recalculated, layout) -> list[str]:
-    """Check cells (layout.check_areas) that do not show 0."""
+def formula_cells(path: Path) -> dict[str, set[str]]:
+    """Sheet name -> references of the cells that hold a formula in an .xlsx file (plain or
+    shared), read from its XML."""
+    out: dict[str, set[str]] = {}
+    with zipfile.ZipFile(path) as z:
+        names = re.findall(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', z.read("xl/workbook.xml").decode())
+        rels = _rel_targets(z.read("xl/_rels/workbook.xml.rels").decode())
+        for name, rid in names:
+            xml = z.read("xl/" + rels[rid].lstrip("/").removeprefix("xl/")).decode()
+            out[name] = set(re.findall(r'<c r="([A-Z]+[0-9]+)"[^>]*><f[ >/]', xml))
+    return out
+
+
+def nonzero_checks(book: Recalculated, layout, built: Path | None = None) -> list[str]:
+    """Check cells (layout.check_areas) that do not show 0. Given the built file, every check
+    cell that holds a formula there must show the number 0: a blank or a text is a failure."""
     out = []
+    formulas = formula_cells(built) if built is not None else {}
     for area in layout.check_areas():
         sheet, ref = area.rsplit("!", 1)
         sheet = sheet.strip("'")
         c0, r0, c1, r1 = range_boundaries(ref.replace("$", ""))
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):
-                v = book.value(sheet, f"{get_column_letter(c)}{r}")
-                if v not in (None, 0):
-                    out.append(f"{sheet}!{get_column_letter(c)}{r}={v!r}")
+                cell = f"{get_column_letter(c)}{r}"
+                v = book.value(sheet, cell)
+                if cell in formulas.get(sheet, ()):
+                    if not (isinstance(v, (int, float)) and not isinstance(v, bool) and v == 0):
+                        out.append(f"{sheet}!{cell}={v!r}")
+                elif v not in (None, 0):
+                    out.append(f"{sheet}!{cell}={v!r}")
     return out
 
 

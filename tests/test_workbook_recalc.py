@@ -292,7 +292,7 @@ def test_recalculated_workbook_matches_engine(recalculated, name, engine):
     case = recalculated[name]
     wb = Recalculated(case["recalculated"][engine])
     problems = [f"error value: {e}" for e in wb.errors()]
-    problems += [f"check not 0: {c}" for c in nonzero_checks(wb, case["layout"])]
+    problems += [f"check not 0: {c}" for c in nonzero_checks(wb, case["layout"], case["path"])]
     if case["plan"] is not None:
         exp, notes = expectations(case["plan"], case["layout"], case["sales"])
         problems += compare(wb, exp, case["plan"].plan.unit)
