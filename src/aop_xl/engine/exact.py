@@ -88,11 +88,16 @@ def integer_weights(
         i = int(np.flatnonzero(bad)[0])
         raise PlanError(f"{_label(names, field, i)}: weight must be a finite number >= 0, got {values[i]:g}")
     places = np.where(flags | (values == 0), 0, -1)
+    open_ = np.flatnonzero(places < 0)  # members whose places are not known yet
     with np.errstate(over="ignore", invalid="ignore"):
         for d in range(WEIGHT_DECIMALS + 1):
+            if not open_.size:
+                break
             scale = 10.0**d
-            fits = (places < 0) & (np.round(values * scale) / scale == values)
-            places[fits] = d
+            v = values[open_]
+            fits = np.round(v * scale) / scale == v
+            places[open_[fits]] = d
+            open_ = open_[~fits]
     if (places < 0).any():
         i = int(np.flatnonzero(places < 0)[0])
         raise PlanError(
