@@ -27,9 +27,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from aop_xl.cycle.colwidths import WidthFitter, build_capturing, col_widths, patch_widths
+from aop_xl.cycle.colwidths import Capture, build_capturing, col_widths, patch_heights, patch_widths, row_heights
 from aop_xl.cycle.numbers import UnitNumbers, engine_numbers
-from aop_xl.cycle.package import Package, SheetXml, TemplateError, compress
+from aop_xl.cycle.package import Package, SheetXml, TemplateError
 from aop_xl.cycle.regional import (Unit, bottom_up_values, identity_mac, regional_bytes, topdown_hash,
                                    unit_plan)
 from aop_xl.engine.targets import target_units
@@ -188,53 +188,70 @@ class ShapeTemplate:
     Args:
         data: its bytes (:func:`aop_xl.cycle.regional.regional_bytes`).
         layout: the layout of its shape.
-        widths: the builder's column fitting on the template's build (None: the builder fits
-            no widths).
+        capture: what its build showed (:func:`aop_xl.cycle.colwidths.build_capturing`): the
+            width fitting, and the worksheets before their formulas' values were stored; None
+            for a builder that does neither.
 
     Raises:
         TemplateError: the package cannot be used as a template.
     """
 
-    def __init__(self, data: bytes, layout: Layout, widths: WidthFitter | None = None):
+    def __init__(self, data: bytes, layout: Layout, capture: Capture | None = None):
         self.data = data
         self.package = Package(data)
         self.layout = layout
-        self.widths = widths
+        self.capture = capture or Capture()
+        self.widths = self.capture.fitter
         self.parts = sheet_parts(self.package)
         missing = [s for s in RENDERED if s not in self.parts]
         if missing:
             raise TemplateError(f"template has no sheet {missing[0]}")
-        self.sheets = {s: SheetXml(self.package.read(self.parts[s]).decode("utf-8")) for s in RENDERED}
-        fitted = [s for s in (widths.sheets if widths else {}) if s in self.parts]
-        self._xml = {s: self.package.read(self.parts[s]).decode("utf-8") for s in fitted}
-        self._widths = {s: col_widths(x) for s, x in self._xml.items()}
-        self._compressed: dict[tuple, tuple[bytes, int, int]] = {}
+        final = {s: self.package.read(part).decode("utf-8") for s, part in self.parts.items()}
+        self._raw = dict(final)
+        if self.capture.raw:
+            # The builder stored the values part by part, in the package's order.
+            order = [n for n in self.package.names if n.startswith("xl/worksheets/sheet")]
+            sheet_of = {part: sheet for sheet, part in self.parts.items()}
+            if len(order) != len(self.capture.raw) or any(n not in sheet_of for n in order):
+                raise TemplateError("the worksheets before their values were stored do not match the package")
+            self._raw = {sheet_of[n]: xml for n, xml in zip(order, self.capture.raw)}
+        self._valued = {s for s in self.parts if self._raw[s] != final[s]}
+        self.sheets = {s: SheetXml(self._raw[s]) for s in RENDERED}
+        fitted = [s for s in (self.widths.sheets if self.widths else []) if s in self.parts]
+        self._widths = {s: col_widths(self._raw[s]) for s in fitted}
+        self._heights = {s: row_heights(self._raw[s]) for s in fitted}
 
     def render(self, plan: Plan, numbers: UnitNumbers, identity: dict) -> bytes:
         """The regional workbook of ``plan`` (same shape), its numbers and identity."""
         values = self.values(plan, numbers, identity)
         xml = {s: self.sheets[s].render(values[s]) for s in RENDERED}
-        compressed = {}
         if self.widths is not None:
-            fitted = self.widths.widths(plan, {ASSUMPTIONS: values[ASSUMPTIONS]})
+            with self.widths.lock:
+                fitted = self.widths.widths(plan, {ASSUMPTIONS: values[ASSUMPTIONS]})
+                heights = self.widths.heights()
             for sheet, widths in fitted.items():
                 if sheet not in self._widths:
                     continue
                 changed = {c: w for c, w in widths.items() if self._widths[sheet].get(c) != w}
-                if not changed:
-                    continue
-                if sheet in xml:
-                    xml[sheet] = patch_widths(xml[sheet], changed)
-                else:
-                    # A sheet only a unit's widths reach: units of one width class share it.
-                    key = (sheet, tuple(sorted(changed.items())))
-                    if key not in self._compressed:
-                        self._compressed[key] = compress(patch_widths(self._xml[sheet], changed).encode("utf-8"))
-                    compressed[self.parts[sheet]] = self._compressed[key]
-        return self.package.assemble({self.parts[s]: x.encode("utf-8") for s, x in xml.items()}, compressed)
+                taller = {r: h for r, h in heights.get(sheet, {}).items() if self._heights[sheet].get(r) != h}
+                if changed or taller:
+                    xml[sheet] = patch_heights(patch_widths(xml.get(sheet, self._raw[sheet]), changed), taller)
+        cached = {}
+        if self.capture.store is not None and self.capture.cached_values is not None:
+            cached = self.capture.cached_values(plan, self.layout, None, self.capture.subtitles)
+        replace = {}
+        for sheet, part in self.parts.items():
+            stored = cached.get(sheet) or {}
+            if sheet not in xml and not stored and sheet not in self._valued:
+                continue  # the template's own part, unchanged
+            text = xml.get(sheet, self._raw[sheet])
+            if self.capture.store is not None:
+                text = self.capture.store(text, stored)
+            replace[part] = text.encode("utf-8")
+        return self.package.assemble(replace)
 
     def values(self, plan: Plan, numbers: UnitNumbers, identity: dict) -> dict[str, dict]:
-        """Sheet -> the (row, col) -> value of every cell a unit renders."""
+        """Sheet -> the (row, col) -> value of every input cell a unit renders."""
         if capacity_for(plan) != self.layout.capacity:
             raise TemplateError("the plan has another shape than the template")
         return {ASSUMPTIONS: input_values(plan, self.layout),
@@ -269,7 +286,7 @@ def normal_build(job: UnitJob) -> tuple[Plan, bytes]:
     return plan, data
 
 
-def _normal_build(job: UnitJob, capture: bool) -> tuple[Plan, bytes, WidthFitter | None]:
+def _normal_build(job: UnitJob, capture: bool) -> tuple[Plan, bytes, Capture | None]:
     plan = unit_plan(job.document)
     t = target_units(plan)
     if not engine_numbers(t).same_as(job.numbers):
@@ -277,8 +294,8 @@ def _normal_build(job: UnitJob, capture: bool) -> tuple[Plan, bytes, WidthFitter
                        "aop_xl; the workbook is not written)")
     if not capture:
         return plan, regional_bytes(plan, job.numbers, job.identity), None
-    data, widths = build_capturing(regional_bytes, plan, job.numbers, job.identity)
-    return plan, data, widths
+    data, seen = build_capturing(regional_bytes, plan, job.numbers, job.identity)
+    return plan, data, seen
 
 
 def probe_job(job: UnitJob) -> UnitJob:
@@ -316,14 +333,14 @@ def probe_job(job: UnitJob) -> UnitJob:
     return UnitJob(unit, doc, numbers, identity, job.shape)
 
 
-def prove_template(job: UnitJob, plan: Plan, data: bytes, widths: WidthFitter | None = None) -> ShapeTemplate:
+def prove_template(job: UnitJob, plan: Plan, data: bytes, capture: Capture | None = None) -> ShapeTemplate:
     """The template of ``job``'s shape (``data``: its normal build), proven on a probe.
 
     Raises:
         TemplateError: the probe shows that rendering would not give the normal build's bytes
             (the message says where).
     """
-    template = ShapeTemplate(data, Layout(capacity_for(plan)), widths)
+    template = ShapeTemplate(data, Layout(capacity_for(plan)), capture)
     if template.render(plan, job.numbers, job.identity) != data:
         raise TemplateError("rendering the template's own unit does not give its bytes")
     try:
@@ -354,14 +371,14 @@ def prove_shape(job: UnitJob, fast: bool = True) -> ShapeProof:
     """Build the first unit of a shape normally and, with ``fast``, prove it as the template."""
     result = UnitResult(job.unit)
     try:
-        plan, result.data, widths = _normal_build(job, capture=fast)
+        plan, result.data, seen = _normal_build(job, capture=fast)
     except AopError as exc:
         result.error = str(exc)
         return ShapeProof(result, reason="its first unit could not be built")
     if not fast:
         return ShapeProof(result, reason="the fast path is off")
     try:
-        template = prove_template(job, plan, result.data, widths)
+        template = prove_template(job, plan, result.data, seen)
     except TemplateError as exc:
         return ShapeProof(result, reason=str(exc))
     with _lock:  # this process renders the shape's other units without building it again
@@ -409,16 +426,16 @@ def build_units(jobs: list[UnitJob], template: tuple[UnitJob, bytes] | None = No
 
 def _template(key: str, template: tuple[UnitJob, bytes], plan: Plan) -> ShapeTemplate:
     # One template per shape and process, the most recently used kept. The template's unit is
-    # built again here (its build context fits the column widths of the others); a builder
-    # that gave other bytes this time would not be deterministic, and is not trusted.
+    # built again here (what its build shows serves the others); a builder that gave other
+    # bytes this time would not be deterministic, and is not trusted.
     job, data = template
     with _lock:
         hit = _templates.get(key)
         if hit is None or hit.data != data:
-            _, built, widths = _normal_build(job, capture=True)
+            _, built, seen = _normal_build(job, capture=True)
             if built != data:
                 raise TemplateError("the template's unit built twice gave different bytes")
-            hit = ShapeTemplate(data, Layout(capacity_for(plan)), widths)
+            hit = ShapeTemplate(data, Layout(capacity_for(plan)), seen)
         _remember(key, hit)
         return hit
 
