@@ -323,9 +323,12 @@ def round_approve(round_dir: Path) -> None:
     from aop_xl.cycle.reconcile import approve_round
     from aop_xl.cycle.round import open_round
 
+    from aop_xl.workbook.styles import unit_decimals
+
     rnd = open_round(round_dir)
     decision = approve_round(rnd)
-    click.echo(f"round {rnd.id} approved ({decision['method']}, proposal {decision['total_proposal']:,}) and locked")
+    total = f"{decision['total_proposal']:,.{unit_decimals(rnd.plan.plan.unit)}f}"
+    click.echo(f"round {rnd.id} approved ({decision['method']}, proposal {total}) and locked")
 
 
 @main.command("distribute")
