@@ -155,11 +155,17 @@ def nonzero_checks(book: Recalculated, layout, built: Path | None = None) -> lis
     return out
 
 
+#: Products and ratios of amounts agree with the engine to the 15 significant digits a file
+#: stores (LibreOffice writes 15; the engine keeps 17).
+SIGNIFICANT = 1e-14
+
+
 def compare(book: Recalculated, expectations, unit: float) -> list[str]:
     """Compare a recalculated workbook with (sheet, cell, expected, kind, what) expectations.
 
-    Kinds: ``units`` (a whole number of units, exactly the engine's), ``amount``/``rate``
-    (1e-9 relative), ``int``, ``text``, ``empty`` (no value or ""). Returns every mismatch.
+    Kinds: ``units`` (a whole number of units, exactly the engine's), ``money`` (an amount of
+    whole units, exactly the engine's), ``amount``/``rate``
+    (to 15 significant digits), ``int``, ``text``, ``empty`` (no value or ""). Returns every mismatch.
     """
     out = []
     for sheet, ref, expected, kind, what in expectations:
@@ -171,14 +177,16 @@ def compare(book: Recalculated, expectations, unit: float) -> list[str]:
             bad = (got if got is not None else "") != expected
         elif not isinstance(got, (int, float)) or isinstance(got, bool):
             bad = True
-        elif kind == "units":
+        elif kind in ("units", "money"):
             q = got / unit
-            # LibreOffice stores 15 significant digits: a whole number of units within that.
-            bad = round(q) != expected or abs(q - round(q)) > max(1e-6, 1e-11 * abs(q))
+            want = expected if kind == "units" else round(expected / unit)
+            # Exact: the same whole number of units (a file stores 15 significant digits).
+            bad = round(q) != want or abs(q - round(q)) > max(1e-6, 1e-11 * abs(q))
         elif kind == "int":
             bad = got != expected
         else:
-            bad = abs(got - expected) > 1e-9 * max(1.0, abs(expected))
+            # The engine's float, as a file stores it: 15 significant digits.
+            bad = abs(got - expected) > SIGNIFICANT * max(1.0, abs(expected))
         if bad:
             out.append(f"{sheet}!{ref} ({what}): workbook {got!r}, engine {expected!r} [{kind}]")
     return out

@@ -21,11 +21,14 @@ import openpyxl.xml
 import pytest
 
 from aop_xl import load_plan
+from aop_xl.cli import DEFAULT_SPARE
 from aop_xl.workbook import workbook_bytes, workbook_for
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "sample"
-COMMITTED = {"AOP_2027.xlsx": lambda: load_plan(), "AOP_template.xlsx": lambda: None}
+# What `aop-xl build` and `aop-xl build --blank` write (the plan's workbook with its spare rows).
+COMMITTED = {"AOP_2027.xlsx": lambda: workbook_for(load_plan(), spare=DEFAULT_SPARE),
+             "AOP_template.xlsx": lambda: workbook_for(None)}
 UPDATE = os.environ.get("AOP_XL_UPDATE_GOLDEN") == "1"
 HINT = "if the change is intended, regenerate with AOP_XL_UPDATE_GOLDEN=1 uv run pytest tests/test_workbook_golden.py"
 
@@ -83,7 +86,7 @@ def test_sample_workbook_matches_golden_xml():
 def test_committed_workbooks_are_rebuilt_byte_for_byte(name):
     if openpyxl.xml.LXML:
         pytest.skip("the committed bytes are openpyxl's pure-Python serialisation; this environment has lxml")
-    data = workbook_bytes(workbook_for(COMMITTED[name]()))
+    data = workbook_bytes(COMMITTED[name]())
     path = ROOT / "workbooks" / name
     if UPDATE:
         path.parent.mkdir(exist_ok=True)

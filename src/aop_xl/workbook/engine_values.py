@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from aop_xl.engine.budget import MONTH_COLUMNS, budget_summary
+from aop_xl.engine.calendar import fiscal_month_names
 from aop_xl.engine.commission import commission_statement
 from aop_xl.engine.kpi import kpi_status
 from aop_xl.engine.quota import quota_units
@@ -42,14 +43,16 @@ from aop_xl.workbook.layout import (
     TEMPLATE_VERSION,
     COVER,
     COVER_KEYS,
+    KPI,
     SUMMARY,
     Layout,
 )
 from aop_xl.workbook.sheets import amounts_text
 
-#: How a value compares with a recalculated one: ``units`` a whole number of the plan's unit
-#: (exact), ``amount``/``rate`` (1e-9 relative), ``int``, ``text``, ``empty`` ("" or nothing).
-KINDS = ("units", "amount", "rate", "int", "text", "empty")
+#: How a value compares with a recalculated one: ``units`` a count of the plan's unit and
+#: ``money`` an amount that is a whole number of units (both exact), ``amount``/``rate`` (a
+#: product or ratio of amounts: to the 15 significant digits a file stores), ``int``, ``text``, ``empty`` ("" or nothing).
+KINDS = ("units", "money", "amount", "rate", "int", "text", "empty")
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class EngineCell:
             return ""
         if self.kind == "units":
             return Decimal(int(self.value)) * Decimal(str(unit))
+        if self.kind == "money":
+            return Decimal(round(self.value / unit)) * Decimal(str(unit))
         return self.value
 
 
@@ -126,6 +131,10 @@ def cached_values(plan: Plan, layout: Layout, sales: dict | None = None,
                                                 "A2": f"{note}   Status: {h.status}   Version: {h.version}"}}
     for sheet, text in (subtitles or {}).items():
         out.setdefault(sheet, {})["A2"] = f"{text} {note}"
+    period = h.as_of or 12
+    month = fiscal_month_names(h.fiscal_year_start)[period - 1]
+    out.setdefault(KPI, {})[f"{layout.kpi.letter('ytd')}{layout.kpi.title_row}"] = (
+        f"Actuals run to period {period} ({month})")
     for area in layout.check_areas():
         for c in _zeros(area):
             out.setdefault(c.sheet, {})[c.ref] = 0
@@ -186,17 +195,17 @@ def _quotas(plan: Plan, lay: Layout, add) -> None:
 def _commission(plan: Plan, lay: Layout, s: pd.DataFrame, add) -> None:
     st = lay.statement
     for i, row in s.iterrows():
-        for key, col, kind in (("sales", "sales", "amount"), ("base", "base_quota", "amount"),
-                               ("challenge", "challenge_quota", "amount"), ("band", "band", "int"),
-                               ("commission", "commission", "amount"), ("marginal", "commission_marginal", "amount"),
-                               ("retroactive", "commission_retroactive", "amount"),
+        for key, col, kind in (("sales", "sales", "amount"), ("base", "base_quota", "money"),
+                               ("challenge", "challenge_quota", "money"), ("band", "band", "int"),
+                               ("commission", "commission", "money"), ("marginal", "commission_marginal", "money"),
+                               ("retroactive", "commission_retroactive", "money"),
                                ("effective_rate", "effective_rate", "rate")):
             add(st, key, i, float(row[col]) if kind != "int" else int(row[col]), kind, f"rep {i} {col}")
         att = row["attainment"]
         add(st, "attainment", i, None if np.isnan(att) else float(att), "empty" if np.isnan(att) else "rate",
             f"rep {i} attainment")
         for k in range(len(plan.commission.tiers)):
-            add(st, f"band_{k + 1}", i, float(row[f"band_{k + 1}"]), "amount", f"rep {i} band_{k + 1}")
+            add(st, f"band_{k + 1}", i, float(row[f"band_{k + 1}"]), "money", f"rep {i} band_{k + 1}")
 
 
 def _budget(lay: Layout, plan: Plan, b, add) -> None:
@@ -204,19 +213,22 @@ def _budget(lay: Layout, plan: Plan, b, add) -> None:
     n_items = len(plan.budget)
     for i, row in b.items.iterrows():
         pos = i if i < n_items else lay.capacity.budget  # the derived commission line
-        add(it, "cost", pos, float(row["cost"]), "amount", f"item {i} cost")
+        add(it, "cost", pos, float(row["cost"]), "money", f"item {i} cost")
         for key in MONTH_COLUMNS:
-            add(it, key, pos, float(row[key]), "amount", f"item {i} {key}")
+            add(it, key, pos, float(row[key]), "money", f"item {i} {key}")
     ret = {"revenue": b.revenue, "gross_profit": b.gross_profit, "commission_at_target": b.commission_at_target,
            "sales_cost": b.sales_cost, "shared_cost": b.shared_cost, "roi": b.roi,
            "cost_of_sales_ratio": b.cost_of_sales_ratio, "weighted_gross_margin": b.weighted_gross_margin,
            "break_even_revenue": b.break_even_revenue}
+    money = {"revenue", "commission_at_target", "sales_cost", "shared_cost"}
     for key, value in ret.items():
-        add(lay.returns, "value", RETURN_KEYS.index(key), value, "empty" if value is None else "amount", key)
+        kind = "empty" if value is None else "money" if key in money else "amount"
+        add(lay.returns, "value", RETURN_KEYS.index(key), value, kind, key)
     for i, row in b.by_region.iterrows():
         for key, col in (("revenue", "revenue"), ("gross_profit", "gross_profit"), ("item_cost", "item_cost"),
                          ("commission", "commission_at_target"), ("cost", "cost")):
-            add(lay.budget_regions, key, i, float(row[col]), "amount", f"region {i} {col}")
+            kind = "amount" if key == "gross_profit" else "money"
+            add(lay.budget_regions, key, i, float(row[col]), kind, f"region {i} {col}")
         roi = row["roi"]
         missing = roi is None or pd.isna(roi)
         add(lay.budget_regions, "roi", i, None if missing else float(roi), "empty" if missing else "rate",

@@ -45,7 +45,7 @@ def build(ctx: Context) -> None:
     total = c0.ref("year", 0)
     flows = [m for m, spec in KPI_CATALOGUE.items() if spec[0] == "flow"]
     w.formula(t.title_row, t.col("ytd"), f'"Actuals run to period "&{period}&" ("&INDEX({TARGETS}!$'
-              f'{c0.letter(MONTHS[0])}${c0.header_row}:${c0.letter(MONTHS[-1])}${c0.header_row},{period})&")"',
+              f'{c0.letter(MONTHS[0])}${c0.header_row}:${c0.letter(MONTHS[-1])}${c0.header_row},1,{period})&")"',
               "subtitle")
     for i in range(t.rows):
         r = t.row(i)
