@@ -218,17 +218,18 @@ def assert_budget_matches_the_reference(data: dict, **kwargs):
     b = budget_summary(plan_from_dict(copy.deepcopy(data)), **kwargs)
     cube = ref.cube(data)
     unit = ref.dec(data["plan"].get("unit", 0.01))
-    # The company's commission at target is rounded once, then split exactly over the regions:
-    # the parts add up to it and each is within a unit of its exact share (the docs leave the
-    # weights of that split to the engine: exact or whole-unit commissions).
+    # The company's commission at target is rounded once, then split exactly over the regions
+    # with their own commissions at target, each rounded to a whole unit, as derived weights;
+    # when all of them round to nothing, the regions with any commission weigh 1 each.
     exact = ref.budget(data, cube, **{k: v for k, v in kwargs.items()})
     region_comm = [int(x) for x in np.round(b.by_region["commission_at_target"].to_numpy() / float(unit))]
-    assert sum(region_comm) * unit == exact.commission_at_target
-    per_region = exact.region_commission_exact
-    total_exact = sum(per_region)
-    if total_exact:
-        for got, share in zip(region_comm, per_region):
-            assert abs(got - exact.commission_at_target / unit * share / total_exact) < 1
+    total_units = exact.commission_at_target / unit
+    assert total_units.denominator == 1 and sum(region_comm) == total_units
+    per_region = [ref.round_half_away(e / unit) for e in exact.region_commission_exact]
+    if not any(per_region):
+        per_region = [int(e > 0) for e in exact.region_commission_exact]
+    weights = ref.whole_weights([None] * len(per_region), dict(enumerate(per_region)))
+    assert region_comm == ref.largest_remainder(int(total_units), weights)
     want = ref.budget(data, cube, region_commission=region_comm, **kwargs)
     assert b.commission_at_target == float(want.commission_at_target)
     line = b.items[b.items["kind"] == "derived"].iloc[0]

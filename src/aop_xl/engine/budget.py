@@ -193,6 +193,10 @@ def budget_summary(plan: Plan, *, reallocation_share: float = 0.10, reallocation
     per_region = np.bincount(rep_region, weights=at_target, minlength=len(regions))
     # The weights are the regions' commissions at target in whole units (derived weights).
     weights = np.asarray(to_units(per_region, unit, round_half=True), dtype=float).reshape(-1)
+    if not weights.any():
+        # Every region's commission is under half a unit (so the total has fewer units than
+        # there are regions): the regions with any commission weigh 1 each.
+        weights = (per_region > 0).astype(float)
     region_comm = from_units(split_units(total_units, weights, derived=[True] * len(regions))
                              if total_units else np.zeros(len(regions), int), unit)
     paid_units = np.asarray(to_units(paid.sum(axis=0), unit, round_half=True)).reshape(12)

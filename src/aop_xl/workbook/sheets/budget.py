@@ -200,7 +200,10 @@ def _regions(ctx: Context, w) -> None:
         # The weight: the region's commission at target in whole units (a derived weight).
         at_sum = f'SUMPRODUCT(({at.range("region")}={c["region"]})*{at.range("year")})'
         w.formula(r, br.col("cw"), f'IF({c["region"]}="",0,{fx.round_half(f"{at_sum}/{ctx.unit}")})', "helper")
-        w.formula(r, br.col("x"), fx.reduced(c["cw"], s["k"]), "helper")
+        # When every region's commission rounds to no unit (the total is then fewer units than
+        # regions), the regions with any commission weigh 1 each (engine: budget_summary).
+        w.formula(r, br.col("x"), f'IF({s["S"]}=0,IF({c["region"]}="",0,--({at_sum}>0)),'
+                  f'{fx.reduced(c["cw"], s["k"])})', "helper")
         qhat = f"INT({s['B']}*{c['x']}/MAX({s['W']},1))"
         w.formula(r, br.col("rr"), fx.product_remainder(s["B1"], s["B0"], fx.hi(c["x"]), fx.lo(c["x"]), s["W1"],
                                                         s["W0"], qhat), "helper")
