@@ -449,10 +449,12 @@ def references(text: str) -> list[Reference]:
 def normalised(text: str) -> tuple:
     """A formula's tokens with the differences spreadsheet programs make when they re-save it
     taken out: spaces, letter case, quoting of sheet names, the spelling of numbers, and
-    Gnumeric's ``-(-(x))`` for ``--(x)``.
+    Gnumeric's ``-(-(x))`` for ``--(x)`` and ``A1`` for the one-cell range ``A1:A1``.
 
     Examples:
         >>> normalised("SUMPRODUCT(-(-(A1:A3>0)))") == normalised("sumproduct(--(A1:A3>0))")
+        True
+        >>> normalised("SUM($B$2:$B$2)") == normalised("SUM($B$2)")
         True
     """
     raw = text.encode("utf-8")
@@ -469,6 +471,9 @@ def normalised(text: str) -> tuple:
             token = sheet_of(token[:-1]).casefold() + "!"
         elif kind not in ("str",):
             token = token.upper()
+        if kind == "cell" and len(out) >= 2 and out[-1] == ("op", ":") and out[-2] == (kind, token):
+            del out[-1]  # A1:A1 is A1 (a sheet prefix stays with the first cell)
+            continue
         out.append((kind, token))
     return _double_negation(out)
 

@@ -247,9 +247,11 @@ def _checks(ctx: Context, w) -> None:
         w.text(r, sc.col("link"), f"#{sheet}!{first_cell}", "helper")
     failing = sc.range("failing", qualified=False)
     # The position of the first block with a failing check: only that block's term is not 0.
-    positions = "+".join(f"({sc.cell('failing', i, col_abs=True, row_abs=True)}>0)*(1-MIN(1,SUM("
-                         f"{sc.cell('failing', 0, col_abs=True, row_abs=True)}:{sc.cell('failing', i, col_abs=True, row_abs=True)})"
-                         f"-{sc.cell('failing', i, col_abs=True, row_abs=True)}))*{i + 1}" for i in range(len(blocks)))
+    cell = [sc.cell("failing", i, col_abs=True, row_abs=True) for i in range(len(blocks))]
+    # (No one-cell ranges: Gnumeric saves A1:A1 as A1.)
+    before = ["", cell[0]] + [f"{cell[0]}:{cell[i - 1]}" for i in range(2, len(blocks))]
+    positions = "+".join(f"({cell[0]}>0)*1" if i == 0 else
+                         f"({cell[i]}>0)*(1-MIN(1,SUM({before[i]})))*{i + 1}" for i in range(len(blocks)))
     w.formula(sc.row(0), sc.col("first"), f"IF(SUM({failing})=0,0,{positions})", "helper")
     ws = ctx.sheets[SUMMARY]
     ws.column_dimensions.group(get_column_letter(sc.col("block")), get_column_letter(sc.col("first")),
