@@ -225,6 +225,15 @@ def test_a_plan_beyond_the_workbook_limits_is_refused_by_build(tmp_path):
     assert files_in(tmp_path) == ["plan.toml"]
 
 
+def test_a_plan_at_the_limit_is_told_its_spare_rows_are_too_many(tmp_path):
+    # 1,998 reps fit a workbook; with the 5 empty rows a build leaves for new reps they do not.
+    (tmp_path / "plan.toml").write_text(SAMPLE_TOML + _reps(1_986), encoding="utf-8")
+    result = aop_xl("build", "plan.toml", "-o", "out.xlsx", cwd=tmp_path)
+    one_error(result, "reps: 1,998 reps and 5 empty rows for new ones, more than the 2,000 rows a workbook may "
+              "have (build with fewer spare rows)")
+    assert files_in(tmp_path) == ["plan.toml"]
+
+
 # --- worksheet functions ---------------------------------------------------------------------------
 
 

@@ -104,3 +104,28 @@ def workbook_limit_problems(counts: Mapping[str, int]) -> list[str]:
     if counts.get("tiers", 0) > TIERS:
         problems.append(_over("commission.tiers", counts["tiers"], TIERS, "bands", "a workbook"))
     return problems
+
+
+def workbook_row_problems(members: Mapping[str, int], rows: Mapping[str, int]) -> list[str]:
+    """Blocks whose rows (members and the empty rows left for new members) exceed the workbook
+    limits, for a plan whose members are within them (:func:`workbook_limit_problems`).
+
+    Args:
+        members: members by block, as the plan has them.
+        rows: rows by block in the workbook (members plus spare rows).
+
+    Returns:
+        One message per limit exceeded, naming the members, the spare rows and the limit.
+    """
+    problems = []
+    for block, limit in WORKBOOK_MEMBERS.items():
+        have, want = members.get(block, 0), rows.get(block, 0)
+        if want > limit:
+            problems.append(f"{block}: {have:,} {_NOUN[block]} and {want - have:,} empty rows for new ones, "
+                            f"more than the {limit:,} rows a workbook may have (build with fewer spare rows)")
+    cells = rows.get("regions", 0) * rows.get("products", 0)
+    if not problems and cells > WORKBOOK_REGION_PRODUCTS:
+        problems.append(f"regions x products: {rows['regions']:,} x {rows['products']:,} rows with the empty rows "
+                        f"for new members = {cells:,} rows of targets, more than the {WORKBOOK_REGION_PRODUCTS:,} "
+                        "a workbook may have (build with fewer spare rows)")
+    return problems

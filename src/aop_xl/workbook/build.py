@@ -23,7 +23,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from aop_xl import files
 from aop_xl.errors import PlanError, WorkbookError
-from aop_xl.limits import workbook_limit_problems
+from aop_xl.limits import workbook_limit_problems, workbook_row_problems
 from aop_xl.plan import Plan
 from aop_xl.workbook.layout import (
     ASSUMPTIONS,
@@ -74,10 +74,14 @@ def workbook_for(plan: Plan | None, *, password: str | None = None,
     elif plan is not None and not fits(plan, capacity):
         raise WorkbookError(f"capacity {capacity}: too small for the plan's members")
     if plan is not None:
-        # The workbook's rows (members and spare rows) against Excel's and the template's limits.
-        over = workbook_limit_problems({"regions": capacity.regions, "products": capacity.products,
-                                        "reps": capacity.reps, "budget": capacity.budget, "kpis": capacity.kpis,
-                                        "tiers": capacity.tiers})
+        # The plan's members, then the workbook's rows (members and spare rows), against
+        # Excel's and the template's limits: a plan within them is never refused for spare rows
+        # without saying so.
+        members = {"regions": len(plan.regions), "products": len(plan.products), "reps": len(plan.reps),
+                   "budget": len(plan.budget), "kpis": len(plan.kpis), "tiers": len(plan.commission.tiers)}
+        over = workbook_limit_problems(members) or workbook_row_problems(members, {
+            "regions": capacity.regions, "products": capacity.products, "reps": capacity.reps,
+            "budget": capacity.budget, "kpis": capacity.kpis})
         if over:
             raise PlanError(over)
     layout = Layout(capacity)
