@@ -124,7 +124,7 @@ class OpenpyxlBook:
     """A workbook file, headless: openpyxl for the cells, LibreOffice for calculating and PDFs.
 
     Formula cells read as the results of the last :meth:`calculate` (until then, the values
-    cached in the file, which openpyxl-built files do not have: None). Writes change the
+    cached in the file: the engine's for a workbook aop_xl built, None where a file has none). Writes change the
     workbook in memory; :meth:`save` writes the file (atomically).
 
     Args:
@@ -269,11 +269,13 @@ class OpenpyxlBook:
         return target
 
     def export_pdf(self, sheet: str, path: str | os.PathLike) -> Path:
-        """Print one sheet to PDF with LibreOffice (the other sheets are hidden in the copy it
-        prints; formulas are recalculated on the way)."""
+        """Print one sheet to PDF with LibreOffice (the other sheets are hidden and lose their
+        print areas in the copy it prints, since LibreOffice prints a hidden sheet's print
+        area; formulas are recalculated on the way)."""
         self._sheet(sheet)
         path = Path(path)
         states = {ws.title: ws.sheet_state for ws in self._wb.worksheets}
+        areas = {ws.title: ws._print_area for ws in self._wb.worksheets}
         active = self._wb.active
         with tempfile.TemporaryDirectory(prefix="aop_xl-pdf-") as tmp:
             src = Path(tmp) / "in" / (path.stem + ".xlsx")
@@ -282,10 +284,13 @@ class OpenpyxlBook:
                 self._wb.active = self._wb.sheetnames.index(sheet)
                 for ws in self._wb.worksheets:
                     ws.sheet_state = "visible" if ws.title == sheet else "hidden"
+                    if ws.title != sheet:
+                        ws.print_area = None
                 self._wb.save(src)
             finally:
                 for ws in self._wb.worksheets:
                     ws.sheet_state = states[ws.title]
+                    ws._print_area = areas[ws.title]
                 self._wb.active = active
             out = libreoffice_convert(src, Path(tmp) / "out", "pdf", "calc_pdf_Export")
             write_atomic(path, out.read_bytes())
