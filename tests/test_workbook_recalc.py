@@ -3,9 +3,10 @@
 All workbooks of this module (the sample plan, the blank template empty and filled in by the
 test, generated plans, a plan of hostile names) go through ONE soffice run and through
 Gnumeric (``ssconvert --recalc``); then, in each engine's copy, every formula cell with an
-engine counterpart is compared with the engine (exact to the unit for targets and quotas,
-1e-9 relative for money and rates), every cell of every sheet is scanned for errors, and
-every check cell must show 0. Each test lists all its mismatches at once.
+engine counterpart is compared with the engine (targets, quotas and money exactly, in whole
+units; products and ratios to the 15 significant digits a file stores), every cell of every
+sheet is scanned for errors, and every check cell must show the number 0. Each test lists all
+its mismatches at once.
 
 LibreOffice runs with its defaults (threaded calculation of formula groups on), as users run
 it: the workbook's column order is chosen so that LibreOffice's threads compute it right.
@@ -18,7 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from libreoffice import Recalculated, compare, expectations, nonzero_checks, recalc, require_soffice
+from libreoffice import SIGNIFICANT, Recalculated, compare, expectations, nonzero_checks, recalc, require_soffice
 from openpyxl import load_workbook
 from plans import random_plan_dict
 from tests_helpers import sample_dict
@@ -169,6 +170,18 @@ def halves_plan() -> Plan:
     return plan_from_dict(d)
 
 
+def tiny_commission_plan() -> Plan:
+    """Every region's commission at target under half a unit (0.30 of a unit each, 1.20 in
+    all): the one unit of the company's commission goes to the first region."""
+    d = sample_dict()
+    d["plan"].update(total_target=120, unit=1)
+    for r in d["regions"]:
+        r["weight"] = 1
+        r.pop("target", None)
+    d["reps"] = [{"name": f"Rep {r['name']}", "region": r["name"]} for r in d["regions"]]
+    return plan_from_dict(d)
+
+
 def sales_for(plan: Plan, seed: int) -> dict:
     """Annual sales per rep: zero, negative, exactly at quota and challenge, and random."""
     rng = random.Random(seed)
@@ -266,6 +279,10 @@ def recalculated(tmp_path_factory):
     sales = sales_for(halves, 4)
     add("halves", halves, Layout(capacity_for(halves)), sales, build_with_sales(halves, sales, src / "halves.xlsx"))
 
+    tiny = tiny_commission_plan()
+    sales = sales_for(tiny, 5)
+    add("tiny", tiny, Layout(capacity_for(tiny)), sales, build_with_sales(tiny, sales, src / "tiny.xlsx"))
+
     for seed in range(GENERATED):
         plan = _drop_quota_less_reps(generated_plan_dict(seed), keep_all=seed % 5 == 0)
         sales = sales_for(plan, seed)
@@ -282,7 +299,7 @@ def recalculated(tmp_path_factory):
     return cases
 
 
-CASES = ["sample", "blank", "blank_sample", "blank_generated", "hostile", "halves"]
+CASES = ["sample", "blank", "blank_sample", "blank_generated", "hostile", "halves", "tiny"]
 CASES += [f"generated_{s:02d}" for s in range(GENERATED)]
 
 
@@ -300,7 +317,7 @@ def test_recalculated_workbook_matches_engine(recalculated, name, engine):
     assert not problems, f"{name}: {len(problems)} problems\n" + "\n".join(problems)
 
 
-BUILT = ["sample", "hostile", "halves"] + [f"generated_{s:02d}" for s in range(GENERATED)]
+BUILT = ["sample", "hostile", "halves", "tiny"] + [f"generated_{s:02d}" for s in range(GENERATED)]
 
 
 @pytest.mark.parametrize("engine", ["libreoffice", "gnumeric"])
@@ -315,7 +332,7 @@ def test_what_a_reader_sees_before_calculating_is_what_the_engines_compute(recal
         got = recalc_.value(sheet, ref)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             numbers += 1
-            ok = isinstance(got, (int, float)) and abs(got - value) <= 1e-9 * max(1.0, abs(value))
+            ok = isinstance(got, (int, float)) and abs(got - value) <= SIGNIFICANT * max(1.0, abs(value))
         else:
             ok = got == value
         if not ok:
