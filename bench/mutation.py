@@ -3,20 +3,35 @@
 mutmut plants one small change at a time (``<`` for ``<=``, ``+ 1`` for ``+ 2``, a constant,
 a dropped call...) in ``src/aop_xl/engine/`` and ``src/aop_xl/workbook/formulas.py`` and
 runs the tests that need no LibreOffice (``-m "not libreoffice"``) against each; a mutant
-that no test notices "survives". The score is killed / (killed + survived); each survivor
-is either equivalent (the change cannot alter any result) or a missing test.
+that no test notices "survives". The score is killed / (killed + survived + not covered);
+a timeout counts as killed. Each survivor is either equivalent (the change cannot alter any
+result) or a missing test.
+
+Which tests: the whole fast suite takes more than ten minutes, and mutmut runs every test
+that calls a mutated function, so the workbook tests (which build whole workbooks through
+the engine) would make each engine mutant cost minutes. Each target is therefore tested
+with the tests written for it:
+
+- ``src/aop_xl/engine/*``: the engine's own test files (``ENGINE_TESTS``: splits, units,
+  targets, spread, commission, budget, KPIs, reconcile, the in-year plan, commission and
+  KPIs, the reference property tests, and the UDFs that call the engine). The engine's
+  doctests are not run: they illustrate, the tests above check.
+- ``src/aop_xl/workbook/formulas.py``: the golden test of the sample workbook's XML
+  (``FORMULA_TESTS``), which holds every formula the template writes; what a formula
+  computes is checked by the LibreOffice tests, which are too slow to run per mutant.
 
 It runs in a scratch copy of the repository (mutmut writes a ``mutants/`` tree and its own
-``setup.cfg`` there), so the checkout is left as it was. It is slow (an hour or more for
-everything on two cores) and not part of CI. Usage, from the repository root::
+``setup.cfg`` there), so the checkout is left as it was. Targets of the two groups are run
+one group after the other. It is slow (about an hour for the engine on two shared cores)
+and not part of CI. Usage, from the repository root::
 
     uv run python bench/mutation.py                          # engine + formulas.py
     uv run python bench/mutation.py src/aop_xl/engine/kpi.py # one module
     uv run python bench/mutation.py --keep /tmp/mut          # keep the work tree to inspect
 
-It prints the counts, the score and every surviving mutant with its diff (``--report FILE``
-writes the same to a file). Fast tests that fail on the unmutated code are left out and
-listed first: mutmut needs a green run to start from.
+It prints the counts per module and in all, the score and every surviving mutant with its
+diff (``--report FILE`` writes the same to a file). Fast tests that fail on the unmutated
+code are left out and listed first: mutmut needs a green run to start from.
 """
 
 from __future__ import annotations
@@ -34,19 +49,48 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TARGETS = ["src/aop_xl/engine/*.py", "src/aop_xl/workbook/formulas.py"]
 # Copied into the scratch tree: what the package and its fast tests need.
 COPY = ["src", "tests", "addin", "pyproject.toml", "uv.lock", "README.md", "docs"]
-# The tests that need no LibreOffice; a fixed Hypothesis seed so that every mutant meets the
+# The engine's own fast test files (see the docstring for why not the whole fast suite).
+ENGINE_TESTS = [
+    f"tests/{name}.py"
+    for name in (
+        "test_split",
+        "test_units",
+        "test_targets",
+        "test_spread",
+        "test_commission",
+        "test_budget",
+        "test_kpi",
+        "test_reconcile",
+        "test_inyear_plan",
+        "test_inyear_commission",
+        "test_inyear_kpi",
+        "test_reference_cube",
+        "test_reference_split",
+        "test_reference_spread",
+        "test_udfs",
+    )
+]
+# Every formula of the template, as text, in the sample workbook's golden XML.
+FORMULA_TESTS = ["tests/test_workbook_golden.py::test_sample_workbook_matches_golden_xml"]
+FORMULAS = "src/aop_xl/workbook/formulas.py"
+# Only tests that need no LibreOffice; a fixed Hypothesis seed so that every mutant meets the
 # same generated examples (a mutant killed only by chance would make the score drift).
-PYTEST_SELECTION = ["tests", "-m", "not libreoffice"]
+MARKER = ["-m", "not libreoffice"]
 PYTEST_ARGS = ["-p", "no:cacheprovider", "--hypothesis-seed=0", "-q", "-o", "addopts="]
 
 
-def setup_cfg(targets: list[str], deselect: list[str]) -> str:
+def selection_of(target: str) -> list[str]:
+    """The test files a target is run against."""
+    return FORMULA_TESTS if target == FORMULAS else ENGINE_TESTS
+
+
+def setup_cfg(targets: list[str], tests: list[str], deselect: list[str]) -> str:
     lines = ["[mutmut]", "source_paths = src", "only_mutate ="]
     lines += [f"    {t}" for t in targets]
     # mutmut runs the tests inside mutants/, where only src/, tests/ and the project files
     # are copied by default: the add-in sources and the docs are read by tests too.
     lines += ["also_copy ="] + [f"    {name}" for name in ("addin", "docs", "README.md")]
-    selection = PYTEST_SELECTION + [a for nodeid in deselect for a in ("--deselect", nodeid)]
+    selection = tests + MARKER + [a for nodeid in deselect for a in ("--deselect", nodeid)]
     lines += ["pytest_add_cli_args_test_selection ="] + [f"    {a}" for a in selection]
     lines += ["pytest_add_cli_args ="] + [f"    {a}" for a in PYTEST_ARGS]
     # Generated plans make some tests slow; a mutant that loops is still cut off.
@@ -68,10 +112,10 @@ def prepare(work: Path, rev: str | None) -> None:
             shutil.copy2(src, work / name)
 
 
-def failing_before_mutation(work: Path) -> list[str]:
+def failing_before_mutation(work: Path, tests: list[str]) -> list[str]:
     """Fast tests that fail on the unmutated code: mutmut needs a green run, so they are left
     out (and listed in the report: a failing test kills nothing)."""
-    cmd = [sys.executable, "-m", "pytest", *PYTEST_SELECTION, *PYTEST_ARGS, "-rf", "--no-header"]
+    cmd = [sys.executable, "-m", "pytest", *tests, *MARKER, *PYTEST_ARGS, "-rf", "--no-header"]
     env = dict(os.environ, PYTHONPATH=str(work / "src"), PYTHONDONTWRITEBYTECODE="1")
     out = subprocess.run(cmd, cwd=work, env=env, text=True, capture_output=True, check=False).stdout
     return sorted({m.group(1) for m in re.finditer(r"^FAILED (\S+?)(?: - .*)?$", out, re.MULTILINE)})
@@ -94,13 +138,36 @@ def results(work: Path) -> dict[str, list[str]]:
     return by_status
 
 
+KILLED = ("killed", "timeout")
+NOT_KILLED = ("survived", "no tests")
+
+
+def module_of(mutant: str) -> str:
+    """``aop_xl.engine.kpi`` of ``aop_xl.engine.kpi.x_rag__mutmut_3``."""
+    return mutant.rsplit(".", 1)[0]
+
+
+def counts(by_status: dict[str, list[str]]) -> list[str]:
+    """One line per module, then the total: killed, survived, timeout, not covered, score."""
+    modules = sorted({module_of(name) for names in by_status.values() for name in names})
+    lines = []
+    for module in [*modules, None]:
+        n = {s: sum(1 for x in names if module is None or module_of(x) == module) for s, names in by_status.items()}
+        killed = sum(n.get(s, 0) for s in KILLED)
+        total = killed + sum(n.get(s, 0) for s in NOT_KILLED)
+        other = ", ".join(f"{s} {c}" for s, c in sorted(n.items()) if c and s not in KILLED + NOT_KILLED)
+        score = f"{killed / total:.1%}" if total else "-"
+        lines.append(
+            f"{module or 'all':<28} killed {n.get('killed', 0):>4}  survived {n.get('survived', 0):>3}"
+            f"  timeout {n.get('timeout', 0):>2}  no tests {n.get('no tests', 0):>2}  score {score}"
+            + (f"  ({other})" if other else "")
+        )
+    return lines
+
+
 def report(work: Path, by_status: dict[str, list[str]]) -> str:
-    killed = len(by_status.get("killed", [])) + len(by_status.get("timeout", []))
-    survived = by_status.get("survived", [])
-    lines = [f"{status}: {len(names)}" for status, names in sorted(by_status.items())]
-    if killed + len(survived):
-        lines.append(f"score: {killed} / {killed + len(survived)} = {killed / (killed + len(survived)):.1%}")
-    for name in survived:
+    lines = counts(by_status)
+    for name in sorted(n for s in NOT_KILLED for n in by_status.get(s, [])):
         lines.append("")
         lines.append(f"--- {name}")
         lines.append(mutmut(work, "show", name, capture=True).stdout.rstrip())
@@ -126,16 +193,30 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tempfile.mkdtemp(prefix="aop-xl-mutation-"))
     try:
         prepare(work, None if args.worktree else args.rev)
-        deselect = failing_before_mutation(work)
-        # mutmut reads pyproject.toml's [tool.mutmut] first; the project's has none, so it
-        # falls back to this setup.cfg, written only in the scratch tree.
-        (work / "setup.cfg").write_text(setup_cfg(args.targets, deselect), encoding="utf-8")
-        run = mutmut(work, "run", "--max-children", str(args.max_children))
-        if run.returncode not in (0, 1):
-            print(f"mutmut run failed with exit code {run.returncode}", file=sys.stderr)
-            return run.returncode
-        head = [f"failing before mutation, left out: {len(deselect)}", *(f"  {t}" for t in deselect)]
-        text = "\n".join(head) + "\n" + report(work, results(work))
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for target in args.targets:
+            groups.setdefault(tuple(selection_of(target)), []).append(target)
+        by_status: dict[str, list[str]] = {}
+        head: list[str] = []
+        texts: list[str] = []
+        for tests, targets in groups.items():
+            deselect = failing_before_mutation(work, list(tests))
+            head += [f"failing before mutation, left out: {len(deselect)}", *(f"  {t}" for t in deselect)]
+            # mutmut reads pyproject.toml's [tool.mutmut] first; the project's has none, so it
+            # falls back to this setup.cfg, written only in the scratch tree.
+            (work / "setup.cfg").write_text(setup_cfg(targets, list(tests), deselect), encoding="utf-8")
+            shutil.rmtree(work / "mutants", ignore_errors=True)
+            run = mutmut(work, "run", "--max-children", str(args.max_children))
+            if run.returncode not in (0, 1):
+                print(f"mutmut run failed with exit code {run.returncode}", file=sys.stderr)
+                return run.returncode
+            group_status = results(work)
+            texts.append(report(work, group_status))
+            for status, names in group_status.items():
+                by_status.setdefault(status, []).extend(names)
+        if len(groups) > 1:
+            texts.insert(0, "\n".join(counts(by_status)) + "\n")
+        text = "\n".join(head) + "\n" + "\n".join(texts)
         if args.report:
             args.report.write_text(text, encoding="utf-8")
         print(text)
