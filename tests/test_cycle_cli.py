@@ -27,6 +27,18 @@ def test_init_refuses_a_folder_that_is_not_empty(started):
     one_error(aop_xl("round", "init", "plan.json", "-o", "other", cwd=started), "other: not empty")
 
 
+def test_a_plan_with_a_rep_changing_region_is_refused_by_init(tmp_path):
+    # A regional workbook plans one region; a rep moving from Region 1 to Region 2 in July has
+    # quotas in both, so the round refuses the plan before writing anything.
+    d = small_plan(2, 1).model_dump(mode="json", exclude_none=True)
+    d["reps"][0]["moves"] = [{"month": "2027-07", "region": "Region 2"}]
+    (tmp_path / "plan.json").write_text(json.dumps(d), encoding="utf-8")
+    one_error(aop_xl("round", "init", "plan.json", "-o", "r", cwd=tmp_path),
+              'reps[0].moves: "Region 1 rep 1" changes region during the year; a planning round plans each '
+              "region on its own")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
+
+
 def test_a_folder_that_is_not_a_round_is_one_error(started):
     for args in (("round", "status", "."), ("distribute", "."), ("collect", ".", "."), ("reconcile", "."),
                  ("round", "approve", "."), ("round", "verify", ".")):

@@ -97,6 +97,21 @@ def sha256(data: bytes) -> str:
 # ------------------------------------------------------------------------ the unit's plan
 
 
+def check_round_plan(plan: Plan) -> None:
+    """Refuse a plan that a round cannot split into one-region plans.
+
+    A unit's workbook plans its region alone: a rep who changes region during the year has
+    quotas in two regions, which no one-region plan can hold.
+
+    Raises:
+        PlanError: a rep moves to another region.
+    """
+    for k, rep in enumerate(plan.reps):
+        if rep.moves:
+            raise PlanError(f'reps[{k}].moves: "{rep.name}" changes region during the year; a planning round '
+                            "plans each region on its own, so enter moves in the approved plan (docs/round.md)")
+
+
 class RoundSlices:
     """The master's numbers once, and each unit's plan document from them.
 
@@ -106,6 +121,7 @@ class RoundSlices:
     """
 
     def __init__(self, plan: Plan, kind: str):
+        check_round_plan(plan)
         self.plan = plan
         self.kind = kind
         self.units = round_units(plan, kind)

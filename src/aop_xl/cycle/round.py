@@ -269,12 +269,14 @@ def init_round(plan_path: str | os.PathLike | None, folder: str | os.PathLike) -
         The open :class:`Round`.
 
     Raises:
-        PlanError: the plan is not valid.
+        PlanError: the plan is not valid, or a rep changes region (moves: in-year only).
         RoundError: the folder is a file, holds other files, or cannot be written.
     """
     from aop_xl.cycle.master import write_master
+    from aop_xl.cycle.regional import check_round_plan
 
     plan = load_plan(plan_path)
+    check_round_plan(plan)
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise RoundError(f"{display(folder)}: is a file; give a folder for the round")
