@@ -16,6 +16,7 @@ A run that outlives its time-out is killed with its whole process group and repo
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
@@ -70,14 +71,29 @@ def require_libreoffice() -> str:
     return exe
 
 
+_PROFILES: dict[int, Path] = {}
+
+
 def libreoffice_profile() -> Path:
-    """This process's private LibreOffice profile (created on first use)."""
-    profile = Path(tempfile.gettempdir()) / f"aop_xl-libreoffice-{os.getpid()}"
-    settings = profile / "user" / "registrymodifications.xcu"
-    if not settings.exists():
-        settings.parent.mkdir(parents=True, exist_ok=True)
-        settings.write_text(_RECALC_XCU, encoding="utf-8")
+    """This process's private LibreOffice profile: created on first use (LibreOffice fills
+    it on its first start, which costs seconds, so later runs reuse it) and removed when the
+    process exits."""
+    pid = os.getpid()
+    profile = _PROFILES.get(pid)
+    if profile is None or not profile.is_dir():
+        profile = Path(tempfile.mkdtemp(prefix=f"aop_xl-libreoffice-{pid}-"))
+        (profile / "user").mkdir()
+        (profile / "user" / "registrymodifications.xcu").write_text(_RECALC_XCU, encoding="utf-8")
+        if pid not in _PROFILES:
+            atexit.register(_remove_profile, pid)
+        _PROFILES[pid] = profile
     return profile
+
+
+def _remove_profile(pid: int) -> None:
+    # Only the process that made the profile removes it (a forked child inherits the table).
+    if os.getpid() == pid and pid in _PROFILES:
+        shutil.rmtree(_PROFILES.pop(pid), ignore_errors=True)
 
 
 def run(cmd: list[str], timeout: float, what: str) -> subprocess.CompletedProcess:

@@ -24,7 +24,6 @@ import io
 import math
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -34,6 +33,7 @@ from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
+from aop_xl import engines
 from aop_xl.errors import WorkbookError
 from aop_xl.workbook.build import write_atomic
 
@@ -393,34 +393,7 @@ def _apply_style(cell, kind: str) -> None:
 
 # ---------------------------------------------------------------------- LibreOffice headless
 
-# A private profile that makes LibreOffice recalculate every formula when it loads an .xlsx
-# (by default it may trust the cached values, and openpyxl-written files have none).
-_RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
- xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-</oor:items>
-"""
-SOFFICE_HINT = ("LibreOffice is needed to calculate a workbook and print PDFs without Excel: install it "
-                "(apt-get install libreoffice-calc-nogui) or put soffice on PATH")
-
-
-def soffice_path() -> str:
-    """The LibreOffice executable, or a WorkbookError saying how to install it."""
-    exe = shutil.which("soffice") or shutil.which("libreoffice")
-    if exe is None:
-        raise WorkbookError(SOFFICE_HINT)
-    return exe
-
-
-def _profile() -> Path:
-    profile = Path(tempfile.gettempdir()) / f"aop_xl-libreoffice-{os.getpid()}"
-    settings = profile / "user" / "registrymodifications.xcu"
-    if not settings.exists():
-        settings.parent.mkdir(parents=True, exist_ok=True)
-        settings.write_text(_RECALC_XCU, encoding="utf-8")
-    return profile
+SOFFICE_HINT = engines.LIBREOFFICE_HINT
 
 
 def libreoffice_convert(src: Path, outdir: Path, ext: str, filter_name: str, timeout: float = 300) -> Path:
@@ -434,18 +407,9 @@ def libreoffice_convert(src: Path, outdir: Path, ext: str, filter_name: str, tim
         timeout: seconds.
 
     Raises:
-        WorkbookError: LibreOffice is missing or the conversion failed.
+        WorkbookError: LibreOffice is missing, failed, or did not finish in time.
     """
-    outdir.mkdir(parents=True, exist_ok=True)
-    cmd = [soffice_path(), f"-env:UserInstallation={_profile().as_uri()}", "--headless", "--norestore",
-           "--nologo", "--convert-to", f"{ext}:{filter_name}", "--outdir", str(outdir), str(src)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise WorkbookError(f"LibreOffice did not finish converting {src.name} within {timeout:g} s") from None
-    out = outdir / f"{src.stem}.{ext}"
-    if proc.returncode != 0 or not out.exists():
-        detail = (proc.stderr or proc.stdout).strip().splitlines()
-        raise WorkbookError(f"LibreOffice could not convert {src.name} to {ext} (exit {proc.returncode})"
-                            + (f": {detail[-1]}" if detail else ""))
-    return out
+        return engines.libreoffice_convert([src], outdir, f"{ext}:{filter_name}", f".{ext}", timeout)[src]
+    except engines.EngineError as exc:
+        raise WorkbookError(str(exc)) from None
