@@ -189,3 +189,49 @@ def test_beyond_the_bound_one_clear_line(kwargs, message):
         split(**kwargs)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+# ----------------------------------------------------------------------- what mutation testing found
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"total": 100, "weights": ["a", 1]}, "weights: expected a list of numbers"),
+        ({"total": 100, "weights": [[1, 2], [3, 4]]}, "weights: expected a list of numbers, got an array of shape (2, 2)"),
+        ({"total": 100, "weights": []}, "weights: expected at least one member"),
+        ({"total": 100, "weights": [1, 1], "locks": {2: 1}}, "locks: member 2 does not exist (there are 2 members)"),
+        ({"total": 100, "weights": [1, 1], "locks": {-1: 1}}, "locks: member -1 does not exist (there are 2 members)"),
+        ({"total": 100, "weights": [1, 1], "unit": 1, "locks": {0: 150}},
+         "locks: fixed amounts add up to 150 units, more than the total of 100"),
+        ({"total": 100, "weights": [1, 1], "unit": 1, "locks": {0: 100, 1: 0}, "names": ["A", "B"]}, None),
+        ({"total": 100, "weights": [1, 1], "unit": 1, "locks": {0: 40, 1: 50}},
+         "locks: every member is fixed, yet 10 units of the total are left over"),
+        ({"total": 100, "weights": [0, 1, 0], "unit": 1, "locks": {1: 40}},
+         "weights: are all zero for the members without a fixed amount"),
+        ({"total": 100, "weights": [1, 1], "locks": {0: 0.005}}, "locks[0]: 0.005 is not a multiple of the unit 0.01"),
+        ({"total": -100, "weights": [1, 1], "allow_negative": True, "locks": {1: 10}},
+         "locks[1]: must have the sign of the total, got 10"),
+        ({"total": -100, "weights": [1, 1]}, "total: must be >= 0, got -100 (a planned decline needs allow_negative)"),
+        # A locked member's weight is checked too, and a free member is named by its own position.
+        ({"total": 100, "weights": [float("nan"), 1], "unit": 1, "locks": {0: 10}},
+         "weights[0]: weight must be a finite number >= 0, got nan"),
+        ({"total": 100, "weights": [-1, 1], "unit": 1, "locks": {0: 10}},
+         "weights[0]: weight must be a finite number >= 0, got -1"),
+        ({"total": 1, "weights": [1, 1, 0.1 + 0.2], "locks": {0: 0.5}},
+         "weights[2]: weight 0.30000000000000004 has more than 6 decimal places (weights are decimals; weights are "
+         "relative, so 1 and 2 work as well as 1/3 and 2/3)"),
+    ],
+)
+def test_messages_name_the_member_and_the_numbers(kwargs, message):
+    if message is None:  # every unit fixed: nothing left to split
+        assert split(**kwargs).tolist() == [100.0, 0.0]
+        return
+    with pytest.raises(PlanError) as err:
+        split(**kwargs)
+    assert str(err.value) == message
+
+
+def test_a_planned_decline_with_locks_keeps_their_amounts():
+    assert split(-100, [1, 1, 1], unit=1, allow_negative=True, locks={0: -50}).tolist() == [-50.0, -25.0, -25.0]
+    assert split(-0.03, [1, 1], allow_negative=True, locks={1: -0.01}).tolist() == [-0.02, -0.01]

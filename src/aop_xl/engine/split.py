@@ -70,9 +70,9 @@ def split_units(
         raise PlanError(
             f"locks: fixed amounts add up to {total_units - rest} units, more than the total of {total_units}"
         )
-    free_names = [names[i] for i in np.flatnonzero(free)] if names is not None else None
-    flags = [derived[i] for i in np.flatnonzero(free)] if derived is not None else None
-    ints = integer_weights(w[free], derived=flags, names=free_names, field=field) if free.any() else w[free]
+    # The locked members' weights count as 0 (they take no part), so that a message names
+    # the member by its own position, not by its place among the free members.
+    ints = integer_weights(np.where(free, w, 0.0), derived=derived, names=names, field=field)[free]
     if rest > 0:
         if not free.any():
             raise PlanError(f"locks: every member is fixed, yet {rest} units of the total are left over")
