@@ -235,3 +235,100 @@ def test_messages_name_the_member_and_the_numbers(kwargs, message):
 def test_a_planned_decline_with_locks_keeps_their_amounts():
     assert split(-100, [1, 1, 1], unit=1, allow_negative=True, locks={0: -50}).tolist() == [-50.0, -25.0, -25.0]
     assert split(-0.03, [1, 1], allow_negative=True, locks={1: -0.01}).tolist() == [-0.02, -0.01]
+
+
+# The exact arithmetic behind every split (docs/engine.md, "exact shares"), checked against
+# Python's exact integers where floats would be a unit off.
+
+import warnings  # noqa: E402
+
+import reference as ref  # noqa: E402
+from aop_xl.engine.exact import floor_share, integer_weights, muldiv  # noqa: E402
+
+#: (x, y, z) where floor(x x (y / z)) in floats is one below the true floor (the first five,
+#: the first three of them exact quotients, 49 x (1/49) = 0.999...) or one above it (the last
+#: three), and the corners of the bound.
+MULDIV_CASES = [
+    (49, 1, 49), (22, 15, 22), (91, 58, 91),
+    (87_985_987_039_267, 7_491_165_525_752, 89_315_625_701_607),
+    (121_140_371_024_951, 133_514_250_600_799, 254_703_988_162_705),
+    (196_345_421_450_469, 178_152_975_386_280, 241_749_771_521_215),
+    (76_749_496_464_282, 214_622_074_927_311, 240_462_504_024_358),
+    (169_488_761_677_991, 59_486_210_285_266, 217_688_805_462_288),
+    (249_999_999_999_999, 249_999_999_999_998, 250_000_000_000_000),
+    (2**48, 2**48, 2**48), (0, 5, 7), (7, 7, 7), (1, 1, 2**48),
+]  # fmt: skip
+
+
+def test_muldiv_is_exact_where_the_float_quotient_is_a_unit_off():
+    x, y, z = (np.array(v, dtype=np.int64) for v in zip(*MULDIV_CASES))
+    q, r = muldiv(x, y, z)
+    assert list(zip(q.tolist(), r.tolist())) == [divmod(a * b, c) for a, b, c in MULDIV_CASES]
+    rng = np.random.default_rng(0)
+    z = rng.integers(1, 2**48, size=2000)
+    x, y = rng.integers(0, z + 1), rng.integers(0, z + 1)
+    q, r = muldiv(x, y, z)
+    assert list(zip(q.tolist(), r.tolist())) == [divmod(int(a) * int(b), int(c)) for a, b, c in zip(x, y, z)]
+
+
+def test_muldiv_of_an_empty_table_is_zero_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        q, r = muldiv(np.array([0, 0]), np.array([0, 0]), np.array([0, 0]))
+    assert q.tolist() == [0, 0] and r.tolist() == [0, 0]
+
+
+def test_floor_share_is_exact_up_to_the_bound():
+    rng = np.random.default_rng(1)
+    big_w = rng.integers(1, 2**32, size=2000)
+    n = np.concatenate([rng.integers(0, 250 * 10**12, size=1999), [250 * 10**12]])
+    w = rng.integers(0, big_w + 1)
+    q, r = floor_share(n, w, big_w)
+    assert list(zip(q.tolist(), r.tolist())) == [divmod(int(a) * int(b), int(c)) for a, b, c in zip(n, w, big_w)]
+    assert q.dtype == r.dtype == np.int64
+
+
+def test_apportion_of_many_totals_gives_ties_to_the_earlier_member():
+    # Forty equal weights: the units left over go to the first members, in every row.
+    rows = apportion(np.array([7, 45, 0, 80]), np.ones(40, dtype=np.int64))
+    assert rows.tolist() == [[1] * 7 + [0] * 33, [2] * 5 + [1] * 35, [0] * 40, [2] * 40]
+    rng = np.random.default_rng(2)
+    weights = rng.integers(0, 4, size=(30, 25))
+    totals = rng.integers(0, 500, size=30)
+    got = apportion(totals, weights)
+    assert got.dtype == np.int64
+    for t, w, row in zip(totals, weights, got):
+        assert row.tolist() == (ref.largest_remainder(int(t), w.tolist()) if w.any() else [0] * 25)
+
+
+def test_apportion_of_one_total_over_many_members():
+    # The single-total path (a linear-time selection of the largest remainders).
+    assert apportion(7, np.ones(40, dtype=np.int64)).tolist() == [1] * 7 + [0] * 33
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        w = rng.integers(0, 5, size=int(rng.integers(1, 60)))
+        n = int(rng.integers(0, 1000)) if w.any() else 0
+        assert apportion(n, w).tolist() == ref.largest_remainder(n, w.tolist())
+
+
+@pytest.mark.parametrize(
+    ("weights", "kwargs", "expected"),
+    [
+        ([0.5, 0.25, 2], {}, [50, 25, 200]),
+        ([0.000001, 1], {}, [1, 1_000_000]),
+        ([0, 0], {}, [0, 0]),
+        ([3_000_000_000, 1_000_000_005], {}, [300_000_000, 100_000_001]),
+        # A sum of exactly 2^31 is kept; one more is divided by 10 (halves up); 10 x 2^31 by 10.
+        ([2_147_483_647, 1], {}, [2_147_483_647, 1]),
+        ([2_147_483_649, 0], {}, [214_748_365, 0]),
+        ([21_474_836_475, 5], {}, [2_147_483_648, 1]),
+        ([21_474_836_480, 1], {}, [214_748_365, 0]),
+        ([12_345, 1.5], {"derived": [True, False]}, [123_450, 15]),
+    ],
+)
+def test_integer_weights_scale_and_reduce_as_documented(weights, kwargs, expected):
+    got = integer_weights(weights, **kwargs)
+    derived = kwargs.get("derived", [False] * len(weights))
+    given = [None if d else w for w, d in zip(weights, derived)]
+    assert got.tolist() == expected == ref.whole_weights(given, {i: w for i, (w, d) in enumerate(zip(weights, derived)) if d})
+    assert got.dtype == np.int64

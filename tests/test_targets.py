@@ -294,3 +294,78 @@ def test_plan_check_prints_the_engines_exact_totals_at_a_billion():
     assert data["regions"] == {"R0": 600_000_000.0, "R1": 400_000_000.0}
     assert sum(data["quarters"].values()) == 1_000_000_000
     assert data["largest_share_deviation_units"] < 2
+
+
+# ---------------------------------------------------------------- running-total rounding, table by table
+
+import warnings  # noqa: E402
+
+import reference as ref  # noqa: E402
+from aop_xl.engine.exact import running_rounding  # noqa: E402
+from aop_xl.errors import PlanError  # noqa: E402
+
+
+def random_table(rng, weighted: bool, shape=None, weights=None):
+    """Row totals, column totals and column weights of a small table. The column totals need
+    not follow the weights (rows run ahead or behind: units are taken back or given beyond
+    one per row), and a column of weight 0 has a total of 0."""
+    n_rows, n_cols = shape or (int(rng.integers(1, 6)), int(rng.integers(1, 8)))
+    if weights is None:
+        weights = rng.integers(0, 4, size=n_cols) if weighted else np.ones(n_cols, dtype=np.int64)
+        if not weights.any():
+            weights[-1] = 1
+    total = int(rng.integers(0, 40))
+    rows = rng.multinomial(total, np.full(n_rows, 1 / n_rows))
+    live = np.flatnonzero(weights)
+    cols = np.zeros(n_cols, dtype=np.int64)
+    cols[live] = rng.multinomial(total, np.full(live.size, 1 / live.size))
+    return rows, cols, weights
+
+
+def test_running_rounding_matches_the_reference_table_by_table():
+    rng = np.random.default_rng(7)
+    for case in range(400):
+        weighted = case % 2 == 0
+        rows, cols, weights = random_table(rng, weighted)
+        want = ref.running_table(rows.tolist(), cols.tolist(), weights.tolist() if weighted else cols.tolist())
+        got = running_rounding(rows[None, :], cols[None, :], weights if weighted else None)
+        assert got.dtype == np.int64
+        assert got[0].tolist() == want, (rows, cols, weights)
+
+
+def test_running_rounding_of_a_batch_is_each_table_on_its_own():
+    # Tables of one batch share a shape (rows padded with zeros) and may have their own weights;
+    # one of them is empty, with column weights all 0: it stays all zeros, without a warning.
+    rng = np.random.default_rng(8)
+    tables = [random_table(rng, True, shape=(4, 5)) for _ in range(12)]
+    tables.append((np.zeros(4, np.int64), np.zeros(5, np.int64), np.zeros(5, np.int64)))
+    rows, cols, weights = (np.array(x) for x in zip(*tables))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        batch = running_rounding(rows, cols, weights)
+        across = running_rounding(rows, cols)
+    assert batch.dtype == across.dtype == np.int64
+    for b, (r, c, w) in enumerate(tables):
+        want = ref.running_table(r.tolist(), c.tolist(), w.tolist()) if w.any() else np.zeros((4, 5), int).tolist()
+        assert batch[b].tolist() == want
+        assert across[b].tolist() == ref.running_table(r.tolist(), c.tolist(), c.tolist())
+    # One set of column weights for every table, as the cube passes the month weights.
+    month_w = np.array([3, 0, 1, 2, 0])
+    tables = [random_table(rng, True, shape=(3, 5), weights=month_w) for _ in range(12)]
+    rows, cols, _ = (np.array(x) for x in zip(*tables))
+    shared = running_rounding(rows, cols, month_w)
+    for b, (r, c, _) in enumerate(tables):
+        assert shared[b].tolist() == ref.running_table(r.tolist(), c.tolist(), month_w.tolist())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (([[3, 1]], [[2, 1]], [1, 1]), "margins: row totals and column totals disagree"),
+        (([[3, 1]], [[2, 2]], [1, 0]), "margins: a column of weight 0 has a total other than 0"),
+    ],
+)
+def test_running_rounding_refuses_margins_that_cannot_be_met(args, message):
+    with pytest.raises(PlanError) as err:
+        running_rounding(*args)
+    assert str(err.value) == message
