@@ -213,21 +213,23 @@ def _budget(lay: Layout, plan: Plan, b, add) -> None:
     n_items = len(plan.budget)
     for i, row in b.items.iterrows():
         pos = i if i < n_items else lay.capacity.budget  # the derived commission line
-        add(it, "cost", pos, float(row["cost"]), "money", f"item {i} cost")
+        # Budget amounts are the plan's as typed (not whole units); the derived commission line is.
+        kind = "money" if i >= n_items else "amount"
+        add(it, "cost", pos, float(row["cost"]), kind, f"item {i} cost")
         for key in MONTH_COLUMNS:
-            add(it, key, pos, float(row[key]), "money", f"item {i} {key}")
+            add(it, key, pos, float(row[key]), kind, f"item {i} {key}")
     ret = {"revenue": b.revenue, "gross_profit": b.gross_profit, "commission_at_target": b.commission_at_target,
            "sales_cost": b.sales_cost, "shared_cost": b.shared_cost, "roi": b.roi,
            "cost_of_sales_ratio": b.cost_of_sales_ratio, "weighted_gross_margin": b.weighted_gross_margin,
            "break_even_revenue": b.break_even_revenue}
-    money = {"revenue", "commission_at_target", "sales_cost", "shared_cost"}
+    money = {"revenue", "commission_at_target"}
     for key, value in ret.items():
         kind = "empty" if value is None else "money" if key in money else "amount"
         add(lay.returns, "value", RETURN_KEYS.index(key), value, kind, key)
     for i, row in b.by_region.iterrows():
         for key, col in (("revenue", "revenue"), ("gross_profit", "gross_profit"), ("item_cost", "item_cost"),
                          ("commission", "commission_at_target"), ("cost", "cost")):
-            kind = "amount" if key == "gross_profit" else "money"
+            kind = "money" if key in ("revenue", "commission") else "amount"
             add(lay.budget_regions, key, i, float(row[col]), kind, f"region {i} {col}")
         roi = row["roi"]
         missing = roi is None or pd.isna(roi)
