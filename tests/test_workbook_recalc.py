@@ -35,7 +35,10 @@ from aop_xl.workbook.sheets.assumptions import param_values
 
 pytestmark = pytest.mark.libreoffice
 
-GENERATED = 24
+# Generated plans (by seed), chosen to cover the hard cases with few cells (a recalculation
+# costs by the cell): units 0.01 to 1000, one region and 37, 55 products, locks, mixes, no
+# total, a decline, months and quarters, reps without quotas; one plan of company size.
+SEEDS = (0, 1, 2, 6, 7, 10, 13, 15, 19, 22, 23, 36)
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "#N/A", "=1+1", "'quoted", "Zażółć 北京 Đà Nẵng"]
 
 
@@ -283,7 +286,7 @@ def recalculated(tmp_path_factory):
     sales = sales_for(tiny, 5)
     add("tiny", tiny, Layout(capacity_for(tiny)), sales, build_with_sales(tiny, sales, src / "tiny.xlsx"))
 
-    for seed in range(GENERATED):
+    for seed in SEEDS:
         plan = _drop_quota_less_reps(generated_plan_dict(seed), keep_all=seed % 5 == 0)
         sales = sales_for(plan, seed)
         path = build_with_sales(plan, sales, src / f"generated_{seed:02d}.xlsx")
@@ -300,7 +303,7 @@ def recalculated(tmp_path_factory):
 
 
 CASES = ["sample", "blank", "blank_sample", "blank_generated", "hostile", "halves", "tiny"]
-CASES += [f"generated_{s:02d}" for s in range(GENERATED)]
+CASES += [f"generated_{s:02d}" for s in SEEDS]
 
 
 @pytest.mark.parametrize("engine", ["libreoffice", "gnumeric"])
@@ -317,7 +320,7 @@ def test_recalculated_workbook_matches_engine(recalculated, name, engine):
     assert not problems, f"{name}: {len(problems)} problems\n" + "\n".join(problems)
 
 
-BUILT = ["sample", "hostile", "halves", "tiny"] + [f"generated_{s:02d}" for s in range(GENERATED)]
+BUILT = ["sample", "hostile", "halves", "tiny"] + [f"generated_{s:02d}" for s in SEEDS]
 
 
 @pytest.mark.parametrize("engine", ["libreoffice", "gnumeric"])
@@ -346,7 +349,7 @@ def test_what_a_reader_sees_before_calculating_is_what_the_engines_compute(recal
 
 
 def test_generated_plans_cover_the_hard_cases(recalculated):
-    plans = [recalculated[f"generated_{s:02d}"]["plan"] for s in range(GENERATED)]
+    plans = [recalculated[f"generated_{s:02d}"]["plan"] for s in SEEDS]
     units = {p.plan.unit for p in plans}
     assert {0.01, 1, 1000} <= units
     assert any(len(p.regions) >= 30 for p in plans) and any(len(p.regions) == 1 for p in plans)
@@ -393,8 +396,10 @@ def test_engine_refusals_are_rare(recalculated):
     for name, case in recalculated.items():
         if case["plan"] is not None:
             notes += [f"{name}: {n}" for n in expectations(case["plan"], case["layout"], case["sales"])[1]]
-    # Plans whose reps have no quota (by design in a few) cannot get an engine statement.
-    assert len(notes) <= GENERATED // 3, "\n".join(notes)
+    # Only the plans that keep reps without a quota (by design: seeds divisible by 5) have reps
+    # whose commission tiers the engine cannot place (no quota, or a quota of one unit).
+    by_design = {f"generated_{s:02d}" for s in SEEDS if s % 5 == 0}
+    assert all(n.split(":")[0] in by_design for n in notes), "\n".join(notes)
 
 
 def test_blank_case_covers_locks_mix_and_months():
@@ -405,7 +410,7 @@ def test_blank_case_covers_locks_mix_and_months():
 
 
 def test_generated_plans_are_valid():
-    for seed in range(GENERATED):
+    for seed in SEEDS:
         try:
             _drop_quota_less_reps(generated_plan_dict(seed), keep_all=seed % 5 == 0)
         except PlanError as exc:  # pragma: no cover - a generator bug
