@@ -369,3 +369,57 @@ def test_running_rounding_refuses_margins_that_cannot_be_met(args, message):
     with pytest.raises(PlanError) as err:
         running_rounding(*args)
     assert str(err.value) == message
+
+
+# ---------------------------------------------------------------- the largest distance from the exact share
+
+from aop_xl.engine.exact import share_deviation  # noqa: E402
+
+
+def test_share_deviation_by_hand():
+    # One row of 3 over two months of equal weight: exact 1.5 each, cells 2 and 1.
+    assert share_deviation(np.array([[[2, 1]]]), np.array([[3]]), np.array([1, 1])) == 0.5
+    # Without weights the columns' own totals: [2, 3] of 5, so rows of 2 and 3 are exactly
+    # 0.8, 1.2 and 1.2, 1.8; every cell is 0.2 away. An empty table in the batch adds nothing.
+    cells = np.array([[[1, 1], [1, 2]], [[0, 0], [0, 0]]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert share_deviation(cells, np.array([[2, 3], [0, 0]])) == pytest.approx(0.2, abs=1e-12)
+    assert share_deviation(np.zeros((1, 0, 12)), np.zeros((1, 0))) == 0.0
+
+
+def exact_deviation(plan, t) -> Fraction:
+    """The largest |cell - exact share| of the plan's tables, in Fractions (docs/engine.md)."""
+    s = t.sign
+    mw = [int(x) for x in month_weights(plan)]
+    total_w = sum(mw)
+    worst = Fraction(0)
+
+    def by_months(table, totals):
+        nonlocal worst
+        for row, tot in zip((s * np.asarray(table)).tolist(), (s * np.asarray(totals)).tolist()):
+            for cell, w in zip(row, mw):
+                worst = max(worst, abs(cell - Fraction(tot * w, total_w)))
+
+    by_months(t.region_months, t.regions)
+    for i in range(len(plan.regions)):
+        by_months(t.cells[i], t.region_products[i])
+    by_months(t.rep_base_months, t.rep_base)
+    _, uses_global = product_weights(plan)
+    table = (s * t.region_products[uses_global]).tolist()
+    grand = sum(map(sum, table))
+    columns = [sum(col) for col in zip(*table)] if table else []
+    for row in table:
+        for cell, col in zip(row, columns):
+            worst = max(worst, abs(cell - Fraction(sum(row) * col, grand)))
+    return worst
+
+
+@pytest.mark.parametrize("seed", [3, 11, 19])
+def test_the_largest_distance_reported_is_the_exact_one(seed):
+    for plan in (random_plan(seed, max_regions=6, max_products=8, max_reps=10), load_plan()):
+        t = target_units(plan)
+        # To the 6 decimals plan check reports (floats of shares of a billion cents are off by 1e-9).
+        assert t.deviation == pytest.approx(float(exact_deviation(plan, t)), abs=1e-6)
+    # The sample plan: every cell is within a unit of its share, none exactly on it.
+    assert 0 < target_units(load_plan()).deviation < 1
