@@ -188,8 +188,9 @@ def test_meta_identity_and_fingerprint(tmp_path):
 
 
 def test_same_plan_same_bytes(sample_bytes):
+    # (The blank template is rebuilt byte for byte against the committed one in
+    # test_workbook_golden.py.)
     assert workbook_bytes(workbook_for(load_plan())) == sample_bytes
-    assert workbook_bytes(workbook_for(None)) == workbook_bytes(workbook_for(None))
     with zipfile.ZipFile(io.BytesIO(sample_bytes)) as z:
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         core = z.read("docProps/core.xml").decode()
