@@ -324,6 +324,11 @@ def test_apportion_of_one_total_over_many_members():
         ([21_474_836_475, 5], {}, [2_147_483_648, 1]),
         ([21_474_836_480, 1], {}, [214_748_365, 0]),
         ([12_345, 1.5], {"derived": [True, False]}, [123_450, 15]),
+        # Zeros count as no decimals: 10^14 and 0 stay at d = 0 (x 10 would pass 2^48).
+        ([100_000_000_000_000, 0], {}, [1_000_000_000, 0]),
+        ([100_000_000_000_000, 1], {}, [1_000_000_000, 0]),
+        ([2**48, 0], {}, [281_474_977, 0]),  # exactly 2^48 is still kept, reduced by 10^6
+        ([], {}, []),
     ],
 )
 def test_integer_weights_scale_and_reduce_as_documented(weights, kwargs, expected):
@@ -332,3 +337,40 @@ def test_integer_weights_scale_and_reduce_as_documented(weights, kwargs, expecte
     given = [None if d else w for w, d in zip(weights, derived)]
     assert got.tolist() == expected == ref.whole_weights(given, {i: w for i, (w, d) in enumerate(zip(weights, derived)) if d})
     assert got.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    ("weights", "kwargs", "message"),
+    [
+        ([0.1 + 0.2], {}, "weights[0]: weight 0.30000000000000004 has more than 6 decimal places (weights are "
+                          "decimals; weights are relative, so 1 and 2 work as well as 1/3 and 2/3)"),
+        ([1, -5], {}, "weights[1]: weight must be a finite number >= 0, got -5"),
+        ([1, 2, float("nan")], {"names": ["a", "b", "c"], "field": "products"},
+         '"c": weight must be a finite number >= 0, got nan'),
+        ([float("inf")], {"field": "seasonality.months"}, "seasonality.months[0]: weight must be a finite number >= 0, got inf"),
+        # Over 2^48 once scaled to whole numbers: the sum as whole numbers is named, and far
+        # beyond 64-bit integers (10^20) it is refused before any conversion.
+        ([2**48, 1], {"field": "regions"}, "regions: the weights are too large to keep exact (as whole numbers at 0 "
+                                           "decimal places they add up to 281,474,976,710,657, more than 2^48); "
+                                           "weights are relative: use smaller numbers"),
+        ([100_000_000_000_000, 0.000001], {}, "weights: the weights are too large to keep exact (as whole numbers at 6 "
+                                              "decimal places they add up to 100,000,000,000,000,000,000, more than "
+                                              "2^48); weights are relative: use smaller numbers"),
+        ([30_000_000_000_000, 0.5], {}, "weights: the weights are too large to keep exact (as whole numbers at 1 "
+                                        "decimal places they add up to 300,000,000,000,005, more than 2^48); weights "
+                                        "are relative: use smaller numbers"),
+    ],
+)
+def test_integer_weights_messages(weights, kwargs, message):
+    with pytest.raises(PlanError) as err:
+        integer_weights(weights, **kwargs)
+    assert str(err.value) == message
+
+
+def test_apportion_gives_nothing_to_a_row_without_weight_and_whole_units_always():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rows = apportion(np.array([0, 5]), np.array([[0, 0, 0], [1, 1, 1]]))
+        one = apportion(5, np.array([1, 1, 1]))
+    assert rows.tolist() == [[0, 0, 0], [2, 2, 1]] and one.tolist() == [2, 2, 1]
+    assert rows.dtype == one.dtype == np.int64
