@@ -423,3 +423,34 @@ def test_the_largest_distance_reported_is_the_exact_one(seed):
         assert t.deviation == pytest.approx(float(exact_deviation(plan, t)), abs=1e-6)
     # The sample plan: every cell is within a unit of its share, none exactly on it.
     assert 0 < target_units(load_plan()).deviation < 1
+
+
+def test_the_cube_names_quarters_and_months_of_the_fiscal_year():
+    plan = sample_with(lambda d: d["plan"].update(fiscal_year_start=4))
+    cube = plan_targets(plan)
+    months = cube.drop_duplicates("month").sort_values("month")
+    assert months["quarter"].astype(str).tolist() == ["Q1"] * 3 + ["Q2"] * 3 + ["Q3"] * 3 + ["Q4"] * 3
+    assert months["month_name"].astype(str).tolist() == ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+                                                         "Jan", "Feb", "Mar"]
+    q = quotas(plan).drop_duplicates("month")
+    assert q["quarter"].astype(str).tolist() == ["Q1"] * 3 + ["Q2"] * 3 + ["Q3"] * 3 + ["Q4"] * 3
+    assert q["month_name"].astype(str).tolist() == months["month_name"].astype(str).tolist()
+
+
+def test_rep_cells_are_whole_units():
+    plan = load_plan()
+    t = target_units(plan)
+    cells = rep_cells(plan, t)
+    assert cells.dtype == np.int64 and cells.shape == (len(plan.reps), len(plan.products), 12)
+    for name in ("quarters", "months", "regions", "region_months", "region_products", "cells", "rep_base",
+                 "rep_base_months", "rep_challenge", "rep_challenge_months"):
+        assert getattr(t, name).dtype == np.int64, name
+
+
+def test_the_fiscal_calendar():
+    from aop_xl.engine.calendar import fiscal_month_names
+    from aop_xl.engine.targets import quarter_of
+
+    assert fiscal_month_names() == ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    assert fiscal_month_names(12)[:2] == ["Dec", "Jan"]
+    assert [quarter_of(p) for p in range(1, 13)] == ["Q1"] * 3 + ["Q2"] * 3 + ["Q3"] * 3 + ["Q4"] * 3
