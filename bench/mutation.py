@@ -115,10 +115,13 @@ def prepare(work: Path, rev: str | None) -> None:
 def failing_before_mutation(work: Path, tests: list[str]) -> list[str]:
     """Fast tests that fail on the unmutated code: mutmut needs a green run, so they are left
     out (and listed in the report: a failing test kills nothing)."""
-    cmd = [sys.executable, "-m", "pytest", *tests, *MARKER, *PYTEST_ARGS, "-rf", "--no-header"]
+    cmd = [sys.executable, "-m", "pytest", *tests, *MARKER, *PYTEST_ARGS, "-rfE", "--no-header"]
     env = dict(os.environ, PYTHONPATH=str(work / "src"), PYTHONDONTWRITEBYTECODE="1")
     out = subprocess.run(cmd, cwd=work, env=env, text=True, capture_output=True, check=False).stdout
-    return sorted({m.group(1) for m in re.finditer(r"^FAILED (\S+?)(?: - .*)?$", out, re.MULTILINE)})
+    # "FAILED tests/t.py::test_x[a b] - message": a parameter id may hold spaces; tests that
+    # error (in a fixture) are left out as well.
+    found = re.finditer(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$", out, re.MULTILINE)
+    return sorted({m.group(1) for m in found})
 
 
 def mutmut(work: Path, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
@@ -174,6 +177,26 @@ def report(work: Path, by_status: dict[str, list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Written into every work tree, so that ``--keep`` replaces only a directory this script made.
+WORK_MARK = ".aop-xl-mutation"
+
+
+def work_dir(keep: Path | None) -> Path:
+    """A fresh work tree: a new temporary directory, or ``keep`` emptied. A ``keep`` that holds
+    anything but a previous work tree of this script is refused, never deleted."""
+    if keep is None:
+        work = Path(tempfile.mkdtemp(prefix="aop-xl-mutation-"))
+    else:
+        work = keep.resolve()
+        if work.exists() and (not work.is_dir() or any(work.iterdir())):
+            if not (work / WORK_MARK).is_file():
+                raise ValueError(f"--keep {keep}: exists and is not a work tree of this script; remove it or choose another")
+            shutil.rmtree(work)
+        work.mkdir(parents=True, exist_ok=True)
+    (work / WORK_MARK).write_text("work tree of bench/mutation.py\n", encoding="utf-8")
+    return work
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("targets", nargs="*", default=DEFAULT_TARGETS, help="files (globs) to mutate")
@@ -184,13 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worktree", action="store_true", help="test the working tree instead of a commit")
     args = parser.parse_args(argv)
 
-    if args.keep:
-        work = args.keep.resolve()
-        if work.exists():
-            shutil.rmtree(work)
-        work.mkdir(parents=True)
-    else:
-        work = Path(tempfile.mkdtemp(prefix="aop-xl-mutation-"))
+    try:
+        work = work_dir(args.keep)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     try:
         prepare(work, None if args.worktree else args.rev)
         groups: dict[tuple[str, ...], list[str]] = {}
