@@ -454,3 +454,27 @@ def test_the_fiscal_calendar():
     assert fiscal_month_names() == ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     assert fiscal_month_names(12)[:2] == ["Dec", "Jan"]
     assert [quarter_of(p) for p in range(1, 13)] == ["Q1"] * 3 + ["Q2"] * 3 + ["Q3"] * 3 + ["Q4"] * 3
+
+
+def _refusal(change) -> str:
+    with pytest.raises(PlanError) as err:
+        sample_with(change)
+    return str(err.value)
+
+
+def test_plan_totals_and_weights_the_engine_cannot_keep_exact_are_refused_naming_the_field():
+    bound = ("more than 250,000,000,000,000 units (2,500,000,000,000.00 at a unit of 0.01), the largest amount "
+             "kept exact")
+    assert _refusal(lambda d: d["plan"].update(total_target=1e20)) == f"plan.total_target: {bound}"
+
+    def derived(d):
+        d["plan"].pop("total_target")
+        d["plan"].update(prior_year_revenue=2e12, growth=0.5)
+    assert _refusal(derived) == f"plan.total_target: {bound}"
+
+    def heavy(d):
+        for r in d["regions"]:
+            r["weight"] = 1e15
+    assert _refusal(heavy) == ("regions: the weights are too large to keep exact (as whole numbers at 0 decimal places "
+                               "they add up to 4,000,000,000,000,000, more than 2^48); weights are relative: use "
+                               "smaller numbers")
