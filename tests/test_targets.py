@@ -478,3 +478,42 @@ def test_plan_totals_and_weights_the_engine_cannot_keep_exact_are_refused_naming
     assert _refusal(heavy) == ("regions: the weights are too large to keep exact (as whole numbers at 0 decimal places "
                                "they add up to 4,000,000,000,000,000, more than 2^48); weights are relative: use "
                                "smaller numbers")
+
+
+def test_weights_and_prior_year_revenues_the_engine_cannot_keep_exact_name_their_field():
+    bound = ("more than 250,000,000,000,000 units (2,500,000,000,000.00 at a unit of 0.01), the largest amount "
+             "kept exact")
+    too_large = ("the weights are too large to keep exact (as whole numbers at 0 decimal places they add up to {}, more "
+                 "than 2^48); weights are relative: use smaller numbers")
+
+    def revenue(kind):
+        def change(d):
+            d[kind][0].pop("weight")
+            d[kind][0]["prior_year_revenue"] = 1e20
+        return change
+    assert _refusal(revenue("regions")) == f"regions[0].prior_year_revenue: {bound}"
+    assert _refusal(revenue("products")) == f"products[0].prior_year_revenue: {bound}"
+    assert _refusal(lambda d: d["seasonality"].update(quarters=[1e15] * 4)) == \
+        "seasonality.quarters: " + too_large.format("12,000,000,000,000,000")
+
+    def months(d):
+        d["seasonality"].pop("quarters")
+        d["seasonality"]["months"] = [1e15] * 12
+    assert _refusal(months) == "seasonality.months: " + too_large.format("12,000,000,000,000,000")
+    assert _refusal(lambda d: [p.update(weight=1e15) for p in d["products"]]) == \
+        "products: " + too_large.format("6,000,000,000,000,000")
+    assert _refusal(lambda d: d["regions"][2].update(product_mix={p["name"]: 1e15 for p in d["products"]})) == \
+        "regions[2].product_mix: " + too_large.format("6,000,000,000,000,000")
+
+
+def test_global_product_weights_no_region_uses_are_not_split():
+    # Every region has its own mix: the products' own weights (too large to keep exact) take no part.
+    def own_mixes(d):
+        for r in d["regions"]:
+            r["product_mix"] = {d["products"][0]["name"]: 1, d["products"][1]["name"]: 3}
+        for p in d["products"]:
+            p["weight"] = 1e15
+    plan = sample_with(own_mixes)
+    t = check_margins_first(plan)
+    assert t.region_products[:, :2].tolist() == [[r // 4, r - r // 4] for r in t.regions.tolist()]
+    assert not t.region_products[:, 2:].any()
