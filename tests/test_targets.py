@@ -415,7 +415,7 @@ def exact_deviation(plan, t) -> Fraction:
     return worst
 
 
-@pytest.mark.parametrize("seed", [3, 11, 19])
+@pytest.mark.parametrize("seed", [3, 11, 19, 54, 94])
 def test_the_largest_distance_reported_is_the_exact_one(seed):
     for plan in (random_plan(seed, max_regions=6, max_products=8, max_reps=10), load_plan()):
         t = target_units(plan)
@@ -517,3 +517,49 @@ def test_global_product_weights_no_region_uses_are_not_split():
     t = check_margins_first(plan)
     assert t.region_products[:, :2].tolist() == [[r // 4, r - r // 4] for r in t.regions.tolist()]
     assert not t.region_products[:, 2:].any()
+
+
+def test_the_cube_of_a_plan_is_computed_once_read_only_and_forgotten_with_the_plan():
+    import gc
+
+    from aop_xl.engine import targets
+
+    plan = sample_with(lambda d: d["plan"].update(total_target=12_000_000))
+    t = target_units(plan)
+    assert target_units(plan) is t
+    with pytest.raises(ValueError):
+        t.cells[0, 0, 0] = 1  # no caller can change the cube every other caller reads
+    key = id(plan)
+    assert key in targets._CACHE
+    del plan, t
+    gc.collect()
+    assert key not in targets._CACHE
+
+
+def test_a_challenge_quota_beyond_the_bound_is_refused():
+    doc = plan_dict(2e12, 0.01, [1], reps=[{"name": "A", "region": "R0"}], challenge_uplift=0.5)
+    with pytest.raises(PlanError) as err:
+        plan_from_dict(doc)
+    assert str(err.value) == "reps: challenge quota: more than 250,000,000,000,000 units, the largest amount kept exact"
+
+
+def test_products_whose_prior_year_revenues_round_to_no_unit():
+    def tiny(total):
+        def change(d):
+            d["plan"]["total_target"] = total
+            for p in d["products"]:
+                p.pop("weight")
+                p.update(prior_year_revenue=0.004, growth=0)  # less than half a cent: weight 0
+        return change
+    assert _refusal(tiny(0.01)) == "products: weights are all zero"
+    # Nothing to split: a plan of 0 needs no product weight.
+    t = target_units(sample_with(tiny(0)))
+    assert t.total == 0 and not t.cells.any()
+
+
+def test_a_plan_without_reps_has_empty_quota_tables():
+    t = target_units(sample_with(lambda d: d.update(reps=[])))
+    for name in ("rep_base", "rep_challenge"):
+        assert getattr(t, name).shape == (0,) and getattr(t, name).dtype == np.int64
+    for name in ("rep_base_months", "rep_challenge_months"):
+        assert getattr(t, name).shape == (0, 12) and getattr(t, name).dtype == np.int64
