@@ -405,3 +405,17 @@ def test_statement_matches_the_reference(sales, mode, cap, min_att):
         assert row["commission_retroactive"] == float(want["commission_retroactive"])
         assert row["attainment"] == pytest.approx(float(want["attainment"]), rel=1e-12)
         assert row["effective_rate"] == pytest.approx(float(want["effective_rate"]), rel=1e-12, abs=1e-15)
+
+
+def test_attainment_on_an_exact_half_rounds_away_from_zero():
+    # 8,189 of 8,192 is 0.9996337890625 exactly: rounded to 12 decimals, halves away from zero
+    # (as the workbook's ROUND), it reaches a minimum attainment of 0.999633789063 (rounding to
+    # the even digit gave 0.999633789062, which does not).
+    tiers = [(0, 0.01)]
+    assert commission(8_189, 8_192, None, tiers=tiers, min_attainment=0.999633789063) == pytest.approx(81.89)
+    assert commission(8_189, 8_192, None, tiers=tiers, min_attainment=0.999633789064) == 0.0
+    assert ref.eligible(8_189, 8_192, "0.999633789063")
+    # A floor of 1.0078125 x a quota of 1 is rounded to 6 decimals the same way: 1.007813.
+    tiers = [(0, 0.01), (1.0078125, 0.02)]
+    assert [band_reached(s, 1, None, tiers=tiers) for s in (1.0078125, 1.007813)] == [0, 1]
+    assert [ref.band_reached(s, 1, None, tiers=tiers) for s in ("1.0078125", "1.007813")] == [0, 1]

@@ -408,3 +408,14 @@ def test_kpi_status_column_types():
     assert k["direction"].tolist() == [x.get("direction", "higher") for x in data["kpis"]]
     assert k["unit"].tolist() == [x.get("unit", "number") for x in data["kpis"]]
     assert k["metric"].tolist() == [x["metric"] for x in data["kpis"]]
+
+
+def test_a_lag_on_an_exact_half_rounds_away_from_zero():
+    # 1 - 8191/8192 = 0.0001220703125 exactly: ROUND(lag, 12) in the workbook gives
+    # 0.000122070313, and so does the engine (rounding to the even digit gave ...312).
+    assert lag(8191, 8192) == 0.000122070313 == float(ref.lag(8191, 8192))
+    assert lag(8192, 8191, "lower") == 0.000122070313
+    assert lag(8193, 8192) == -0.000122070313
+    # The threshold is rounded the same way: a lag of exactly it is not above it.
+    assert rag(8191, 8192, red=0.5, amber=0.0001220703125) == "green"
+    assert rag(8191, 8192, red=0.5, amber=0.000122070312) == "amber"

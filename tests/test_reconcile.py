@@ -251,3 +251,25 @@ def test_keep_and_accept_return_the_amounts_they_keep_whatever_their_size(td, bu
     if any(bu[: len(td)]) or not any(td):
         assert_matches_the_reference(tds, bus, method="scale")
     assert_matches_the_reference(tds, bus, method="blend", alpha=0.3)
+
+
+def test_a_gap_percentage_on_an_exact_half_rounds_away_from_zero():
+    # 86.01 against 81.92: a gap of 4.09 is 409 / 8192 = 0.0499267578125 exactly, a half at the
+    # 13th decimal: 0.049926757813, as the workbook's ROUND(gap / TD, 12) and the reference
+    # give it (rounding to the even digit gave 0.049926757812).
+    idx = pd.Index(["a", "b"], name="member")
+    g = reconcile(pd.Series([81.92, 10.0], index=idx), pd.Series([86.01, 10.0], index=idx)).gaps
+    assert g["gap_pct"].tolist()[1:] == [0.049926757813, 0.0]
+    assert reconcile(pd.Series([86.01], index=idx[:1]), pd.Series([81.92], index=idx[:1])).gaps["gap_pct"].iloc[0] == \
+        round(-409 / 8601, 12)
+    down = reconcile(pd.Series([81.92], index=idx[:1]), pd.Series([77.83], index=idx[:1])).gaps
+    assert down["gap_pct"].iloc[0] == -0.049926757813  # -409 / 8192: away from zero below too
+    # A tolerance of exactly that percentage holds it; one a unit of the 12th decimal lower does not.
+    assert reconcile(pd.Series([81.92], index=idx[:1]), pd.Series([86.01], index=idx[:1]),
+                     tolerance=0.049926757813).gaps["within_tolerance"].tolist() == [True, True]
+    assert reconcile(pd.Series([81.92], index=idx[:1]), pd.Series([86.01], index=idx[:1]),
+                     tolerance=0.049926757812).gaps["within_tolerance"].tolist() == [False, False]
+    # Amounts that are not whole units (12.5 cents): the ratio in floats, halves away from zero
+    # as well; 0.125 x (1 + 1/8192) is exact in binary, so the ratio is exactly 1/8192.
+    odd = reconcile(pd.Series([0.125], index=idx[:1]), pd.Series([0.125 + 0.125 / 8192], index=idx[:1])).gaps
+    assert odd["gap_pct"].iloc[0] == 0.000122070313

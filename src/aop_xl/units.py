@@ -115,6 +115,20 @@ def round_to_unit(amount: float, unit: float) -> float:
     return from_units(to_units(amount, unit, round_half=True), unit)
 
 
+def round_places(x, decimals: int):
+    """``x`` rounded to ``decimals`` decimal places, halves away from zero, as the workbook's
+    ``ROUND`` does (numpy's round takes an exact half to the even digit: 1 - 8191/8192 =
+    0.0001220703125 would become 0.000122070312 where ``ROUND(x, 12)`` gives 0.000122070313).
+    Any other value rounds as with numpy; NaN stays NaN.
+    """
+    scale = 10.0**decimals
+    y = np.asarray(x, dtype=float) * scale
+    whole = np.trunc(y)
+    with np.errstate(invalid="ignore"):
+        r = np.where(np.abs(y - whole) == 0.5, whole + np.sign(y), np.rint(y))
+    return r / scale
+
+
 #: Rates (growth, challenge uplift) are decimals of at most 6 places.
 RATE_SCALE = 10**6
 

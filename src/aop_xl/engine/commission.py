@@ -9,7 +9,8 @@ Rules this module adds where the domain is silent:
 - **Floors as fractions of the quota** are turned into amounts rounded to
   ``FLOOR_DECIMALS`` decimals, so that 1.2 x 1,000,000 is exactly 1,200,000.
 - **Attainment** (sales / base quota) is rounded to ``ATTAINMENT_DECIMALS`` decimals before
-  it is compared with ``min_attainment``: 900,000 of 1,000,000 is exactly 90%.
+  it is compared with ``min_attainment``: 900,000 of 1,000,000 is exactly 90%. Both round
+  halves away from zero, as the workbook's ROUND does.
 - **Cap**: in marginal mode the capped payout fills the bands from the lowest up, so the
   band amounts of :func:`commission_by_band` always add up to the commission.
 - Bare functions return unrounded floats; :func:`commission_statement` rounds to the plan's
@@ -27,7 +28,7 @@ import pandas as pd
 from aop_xl.engine.quota import annual_quotas, quota_units
 from aop_xl.errors import PlanError
 from aop_xl.plan import DEFAULT_TIERS, Plan, Tier
-from aop_xl.units import from_units, to_units
+from aop_xl.units import from_units, round_places, to_units
 
 MODES = ("marginal", "retroactive")
 FLOOR_BASES = ("quota", "absolute")
@@ -114,7 +115,7 @@ def _schedule(sales, base_quota, challenge_quota, tiers, floor_basis, min_attain
         elif f == "challenge":
             cols.append(challenge)
         elif floor_basis == "quota":
-            cols.append(np.round(f * base, FLOOR_DECIMALS))
+            cols.append(round_places(f * base, FLOOR_DECIMALS))
         else:
             cols.append(np.asarray(f, dtype=float))
     amounts = np.stack(np.broadcast_arrays(*cols), axis=-1)
@@ -150,7 +151,7 @@ def _eligible(s, base, min_attainment: float):
     if min_attainment <= 0:
         return True
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.round(s / base, ATTAINMENT_DECIMALS) >= min_attainment
+        return round_places(s / base, ATTAINMENT_DECIMALS) >= min_attainment
 
 
 def _cap(cap):

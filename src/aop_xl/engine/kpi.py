@@ -2,8 +2,9 @@
 
 Rules this module adds where the domain is silent:
 
-- **Exact boundaries**: the lag is rounded to ``LAG_DECIMALS`` (12) decimals, and so are the
-  thresholds, before they are compared; the workbook uses ``ROUND(lag, 12)`` the same way.
+- **Exact boundaries**: the lag is rounded to ``LAG_DECIMALS`` (12) decimals, halves away from
+  zero, and so are the thresholds, before they are compared; the workbook uses ``ROUND(lag, 12)``
+  the same way.
   70 of a target of 100 is a lag of exactly 0.3 (amber), 90 of 100 exactly 0.1 (green).
 - **Where the ratio has no meaning** (higher-is-better with a target <= 0; lower-is-better
   with an actual <= 0) the lag is 0 when the target is met (actual >= target, resp.
@@ -21,6 +22,7 @@ import pandas as pd
 
 from aop_xl.errors import PlanError
 from aop_xl.plan import Plan
+from aop_xl.units import round_places
 
 LAG_DECIMALS = 12
 MISSED_LAG = 1.0
@@ -60,7 +62,7 @@ def _lag(actual, target, direction) -> np.ndarray:
         ratio_lag = np.where(higher, 1 - a / t, 1 - t / a)
     defined = np.where(higher, t > 0, a > 0)
     lag = np.where(defined, ratio_lag, np.where(met, 0.0, MISSED_LAG))
-    return np.where(np.isnan(a), np.nan, np.round(lag, LAG_DECIMALS))
+    return np.where(np.isnan(a), np.nan, round_places(lag, LAG_DECIMALS))
 
 
 def lag(actual, target, direction="higher"):
@@ -108,7 +110,7 @@ def rag(actual, target, direction="higher", red=0.30, amber=0.10):
     if not 0 <= a <= r:
         raise PlanError(f"red, amber: need 0 <= amber <= red, got red={red!r}, amber={amber!r}")
     g = _lag(actual, target, direction)
-    r, a = round(r, LAG_DECIMALS), round(a, LAG_DECIMALS)
+    r, a = float(round_places(r, LAG_DECIMALS)), float(round_places(a, LAG_DECIMALS))
     status = np.where(g > r, "red", np.where(g > a, "amber", "green"))
     status = np.where(np.isnan(g), "", status)
     if status.ndim == 0:

@@ -7,8 +7,9 @@ the dimension columns is accepted too. Rules this module adds where the domain i
 - Amounts must be >= 0 (they are weights of the exact re-split).
 - ``gap_pct`` is undefined when the top-down amount is 0 and the gap is not: it is <NA> and
   the row is outside tolerance. 0 of 0 is a gap of 0%.
-- ``gap_pct`` is rounded to 12 decimals (as the KPI lag is) before the tolerance test, so a
-  gap of exactly 5% is within a 5% tolerance.
+- ``gap_pct`` is rounded to 12 decimals, halves away from zero (as the KPI lag is, and as
+  the workbook's ROUND does), before the tolerance test, so a gap of exactly 5% is within a 5%
+  tolerance. Counted in whole units, it is the exact ratio rounded.
 - ``flag`` is "ok" within tolerance, else "above" (BU over TD) or "below".
 - Sums are exact (counted in whole units) when every amount is a whole number of the unit.
 """
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from aop_xl.errors import PlanError
-from aop_xl.units import check_unit, check_units, from_units
+from aop_xl.units import check_unit, check_units, from_units, round_places
 
 METHODS = ("keep", "accept", "blend", "scale")
 PCT_DECIMALS = 12
@@ -116,16 +117,29 @@ def _gaps(td: pd.Series, bu: pd.Series, tolerance: float, unit: float) -> pd.Dat
         t_units, b_units = out["topdown"].to_numpy(dtype=np.int64), out["bottomup"].to_numpy(dtype=np.int64)
         out["topdown"], out["bottomup"] = from_units(t_units, unit), from_units(b_units, unit)
         out["gap"] = from_units(b_units - t_units, unit)
+        gaps = (b_units - t_units).tolist()
+        pct = np.array([_exact_pct(g, t) for g, t in zip(gaps, t_units.tolist())], dtype=float)
     else:
         out["gap"] = out["bottomup"] - out["topdown"]
-    tdv, gap = out["topdown"].to_numpy(dtype=float), out["gap"].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = np.round(np.where(tdv != 0, gap / tdv, np.where(gap == 0, 0.0, np.nan)), PCT_DECIMALS)
-    within = np.abs(pct) <= round(tolerance, PCT_DECIMALS)
+        tdv, gap = out["topdown"].to_numpy(dtype=float), out["gap"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = round_places(np.where(tdv != 0, gap / tdv, np.where(gap == 0, 0.0, np.nan)), PCT_DECIMALS)
+    gap = out["gap"].to_numpy(dtype=float)
+    within = np.abs(pct) <= _round_half_away(_decimal(tolerance) * 10**PCT_DECIMALS) / 10**PCT_DECIMALS
     out["gap_pct"] = pd.array(pct, dtype="Float64")
     out["within_tolerance"] = within
     out["flag"] = np.where(within, "ok", np.where(gap > 0, "above", "below"))
     return out[["level", *dims, "topdown", "bottomup", "gap", "gap_pct", "within_tolerance", "flag"]]
+
+
+def _exact_pct(gap: int, topdown: int) -> float:
+    """gap / topdown (whole units, topdown >= 0) rounded to 12 decimals, halves away from zero,
+    exactly: the workbook's ROUND of the ratio, whatever binary floating point makes of it."""
+    if topdown == 0:
+        return 0.0 if gap == 0 else float("nan")
+    scale = 10**PCT_DECIMALS
+    q = (2 * abs(gap) * scale + topdown) // (2 * topdown)
+    return (q if gap >= 0 else -q) / scale
 
 
 def _decimal(x) -> Fraction:
