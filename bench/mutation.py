@@ -238,10 +238,16 @@ def main(argv: list[str] | None = None) -> int:
         if len(groups) > 1:
             texts.insert(0, "\n".join(counts(by_status)) + "\n")
         text = "\n".join(head) + "\n" + "\n".join(texts)
+        unchecked = len(by_status.get("not checked", []))
+        if unchecked:
+            # mutmut leaves every mutant unchecked when its own first run of the tests fails
+            # (a test that fails only under its instrumentation): the counts mean nothing.
+            text += (f"\nERROR: {unchecked} mutants were not checked (did mutmut's first run of the tests fail? "
+                     f"see its output above); the score above is not a score\n")
         if args.report:
             args.report.write_text(text, encoding="utf-8")
         print(text)
-        return 0
+        return 1 if unchecked else 0
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
