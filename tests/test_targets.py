@@ -563,3 +563,20 @@ def test_a_plan_without_reps_has_empty_quota_tables():
         assert getattr(t, name).shape == (0,) and getattr(t, name).dtype == np.int64
     for name in ("rep_base_months", "rep_challenge_months"):
         assert getattr(t, name).shape == (0, 12) and getattr(t, name).dtype == np.int64
+
+
+def test_the_quota_tables_columns_rows_and_shares():
+    plan = load_plan()
+    a = annual_quotas(plan)
+    assert list(a.columns) == ["rep", "region", "share", "base_quota", "challenge_quota"]
+    assert a["share"].tolist() == [r.share for r in plan.reps] and a["rep"].tolist() == plan.rep_names
+    q = quotas(plan)
+    assert list(q.columns) == ["rep", "region", "quarter", "month", "month_name", "base_quota", "challenge_quota"]
+    assert q["month"].tolist() == list(range(1, 13)) * len(plan.reps)
+    assert q["rep"].astype(str).tolist() == [name for name in plan.rep_names for _ in range(12)]
+    assert q["region"].tolist() == [r.region for r in plan.reps for _ in range(12)]
+    t = target_units(plan)
+    assert (q["base_quota"] * 100).round().astype(int).tolist() == t.rep_base_months.reshape(-1).tolist()
+    assert (q["challenge_quota"] * 100).round().astype(int).tolist() == t.rep_challenge_months.reshape(-1).tolist()
+    empty = quotas(sample_with(lambda d: d.update(reps=[])))
+    assert empty.empty and list(empty.columns) == list(q.columns)
