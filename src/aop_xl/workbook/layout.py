@@ -863,5 +863,40 @@ class InYearLayout:
         return self.rules.ref("value", [k for k, _ in IN_YEAR_RULES].index(key))
 
 
+def in_year_movers(reps: int, regions: int, products: int) -> Table:
+    """The In-year sheet's largest movers table of a plan with these members (the blocks above
+    it are sized by them alone).
+
+    Examples:
+        >>> in_year_movers(12, 6, 8).ref("member", 0)
+        "'In-year'!$C$257"
+    """
+    return InYearLayout(reps, regions, products, 1, 1, 0, 0, 0, 0).movers
+
+
+#: The columns of the Summary's largest movers block, in order.
+SUMMARY_MOVER_COLUMNS = ("rank", "member", "dimension", "variance")
+
+
+def summary_movers(layout: Layout) -> Table:
+    """The Summary's largest movers block, in a workbook with an In-year sheet only: rank, member,
+    what it is (region, team, product) and variance, each a reference to the In-year sheet's
+    movers table. It sits in columns A:D under the KPI status and the SMART goals (one empty row
+    between), and the Summary's printed page is extended to hold it
+    (:func:`summary_print_rows`). A workbook without actuals has no block there.
+    """
+    top = max(layout.summary_kpis.last_row, layout.summary_goals.last_row) + 4
+    return Table(SUMMARY, top, MOVERS, _cols(1, *SUMMARY_MOVER_COLUMNS),
+                 "Largest movers (actual vs target, year to date)")
+
+
+def summary_print_rows(layout: Layout, movers: bool = False) -> int:
+    """The last row of the Summary's print area: four rows under the SMART goals, or, with the
+    largest movers block (a workbook with actuals), the row under it."""
+    if movers:
+        return summary_movers(layout).last_row + 1
+    return layout.summary_goals.last_row + 4
+
+
 for _sheet in IN_YEAR_SHEETS:
     check_sheet_name(_sheet)

@@ -59,7 +59,21 @@ def rectangles(cells: set[tuple[int, int]]) -> list[str]:
 
 def add_rules(ctx) -> None:
     """Add the format-following rules to every amount cell of the workbook."""
-    lay = ctx.layout
+    for name, ws in ctx.sheets.items():
+        used = ctx.styles.used.get(name, {})
+        cells = set().union(*(used.get(s, set()) for s in AMOUNT_STYLES))
+        if cells:
+            add_amount_rules(ws, ctx.layout, cells)
+
+
+def add_amount_rules(ws, lay, cells: set[tuple[int, int]]) -> None:
+    """Add the format-following rules to the amount ``cells`` (row, col) of one sheet.
+
+    Args:
+        ws: the worksheet.
+        lay: the workbook's :class:`~aop_xl.workbook.layout.Layout` (the settings' cells).
+        cells: the amount cells.
+    """
     display, unit = lay.param("display"), lay.scalar("unit")
     custom = f'AND({display}<>"thousands",{display}<>"millions")'
     choices = [(f'{display}="thousands"', amount_format(0, "thousands")),
@@ -69,12 +83,7 @@ def add_rules(ctx) -> None:
                (f"AND({custom},{unit}<0.1,{unit}>=0.01)", amount_format(2)),
                (f"AND({custom},{unit}<0.01,{unit}>=0.001)", amount_format(3)),
                (f"AND({custom},{unit}<0.001)", amount_format(6))]
-    for name, ws in ctx.sheets.items():
-        used = ctx.styles.used.get(name, {})
-        cells = set().union(*(used.get(s, set()) for s in AMOUNT_STYLES))
-        if not cells:
-            continue
-        sqref = " ".join(rectangles(cells))
-        for k, (condition, fmt) in enumerate(choices):
-            dxf = DifferentialStyle(numFmt=NumberFormat(numFmtId=_FIRST_ID + k, formatCode=fmt))
-            ws.conditional_formatting.add(sqref, Rule(type="expression", dxf=dxf, formula=[condition]))
+    sqref = " ".join(rectangles(cells))
+    for k, (condition, fmt) in enumerate(choices):
+        dxf = DifferentialStyle(numFmt=NumberFormat(numFmtId=_FIRST_ID + k, formatCode=fmt))
+        ws.conditional_formatting.add(sqref, Rule(type="expression", dxf=dxf, formula=[condition]))
