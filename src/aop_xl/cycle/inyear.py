@@ -34,9 +34,10 @@ from aop_xl.plan import Plan, load_plan, plan_from_dict
 from aop_xl.plan_checks import name_key, shown
 from aop_xl.workbook.book import Book, OpenpyxlBook, XlError
 from aop_xl.workbook.layout import (ACTUAL_COLUMNS, ACTUALS, ACTUALS_INFO, ASSUMPTIONS, IN_YEAR, IN_YEAR_SHEETS, KPI,
-                                    MONTHS, PARAM_KEYS, WORKBOOK_MOVES, InYearLayout)
+                                    MONTHS, PARAM_KEYS, SUMMARY, WORKBOOK_MOVES, InYearLayout, summary_movers)
 from aop_xl.workbook.plan_reader import SheetPlan, cell_ref, read_sheet_plan
 from aop_xl.workbook.sheets.inyear import Places, build_actuals, build_in_year, place_sheets
+from aop_xl.workbook.sheets.summary import add_movers
 
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
@@ -462,6 +463,8 @@ def write_year(book: OpenpyxlBook, sp: SheetPlan, plan: Plan, lines: pd.DataFram
     sheets = place_sheets(book.workbook, IN_YEAR_SHEETS)
     build_actuals(sheets[ACTUALS], plan, lay, iy, places, lines, _changes_of(plan), decimals, loaded, payments)
     build_in_year(sheets[IN_YEAR], plan, lay, iy, places, customers, decimals)
+    add_movers(book.workbook, plan, lay, iy.movers, [float(v) for v in numbers.movers["variance"]]
+               if len(numbers.movers) else [])
     book.write(ASSUMPTIONS, lay.params.cell("value", PARAM_KEYS.index("as_of")), [[as_of]])
     write_kpi_actuals(book, sp, numbers.kpis)
     store_values(book, sp, plan, lines, as_of, numbers, payments or {}, subtitles)
@@ -481,7 +484,7 @@ def store_values(book: OpenpyxlBook, sp: SheetPlan, plan: Plan, lines: pd.DataFr
     the template's from the engine (:mod:`aop_xl.workbook.engine_values`) for the plan with its
     actuals to date, the Actuals and In-year sheets' from :mod:`aop_xl.workbook.inyear_values`."""
     from aop_xl.workbook.engine_values import cached_values
-    from aop_xl.workbook.inyear_values import in_year_values
+    from aop_xl.workbook.inyear_values import in_year_values, summary_mover_values
     from aop_xl.workbook.plan_reader import read_sales
 
     workbook_plan = sp.plan
@@ -498,6 +501,7 @@ def store_values(book: OpenpyxlBook, sp: SheetPlan, plan: Plan, lines: pd.DataFr
     iy = in_year_layout(plan, len(lines), len(customers))
     values.update(in_year_values(plan, iy, len(plan.reps), lines, engine_deals(lines, amount_decimals(plan)),
                                  as_of, numbers, payments, customers, sp.layout.capacity.tiers, _changes_of(plan)))
+    values.setdefault(SUMMARY, {}).update(summary_mover_values(summary_movers(sp.layout), numbers))
     book.workbook._aop_cached = values
 
 

@@ -24,7 +24,7 @@ from aop_xl.engine.kpi import (KPI_CATALOGUE, catalogue_metric, company_ytd_targ
 from aop_xl.plan import Plan
 from aop_xl.units import from_units
 from aop_xl.workbook.layout import (ACTUALS, IN_YEAR, IN_YEAR_DIMENSIONS, MONTHS, MOVERS, WORKBOOK_MOVES,
-                                    InYearLayout)
+                                    InYearLayout, Table)
 from aop_xl.workbook.reports import band_floors
 
 #: What a floor of an unused band shows (``formulas.BIG``).
@@ -206,6 +206,22 @@ def _movers(iny, iy: InYearLayout, numbers) -> None:
         else:
             for key in ("dimension", "member", "variance"):
                 iny[mv.cell(key, k)] = ""
+
+
+def summary_mover_values(sm: Table, numbers) -> dict[str, Any]:
+    """The Summary's largest movers block (``sm``): cell -> value, the In-year movers' own
+    (:func:`_movers`), the rank as its number."""
+    out: dict[str, Any] = {}
+    movers = numbers.movers.reset_index(drop=True)
+    for k in range(sm.rows):
+        out[sm.cell("rank", k)] = k + 1
+        for key in ("dimension", "member", "variance"):
+            if k >= len(movers):
+                out[sm.cell(key, k)] = ""
+            else:
+                value = movers.iloc[k][key]
+                out[sm.cell(key, k)] = float(value) if key == "variance" else value
+    return out
 
 
 def _catalogue(iny, plan: Plan, iy: InYearLayout, deals, as_of: int) -> None:

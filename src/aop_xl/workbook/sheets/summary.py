@@ -6,6 +6,10 @@ largest regions, the rest added up) and by product class. Middle band: a chart o
 those tables (the tables are the charts' data, so no hidden data block prints). Bottom band:
 the KPI status with red/amber/green, and the SMART goals. Every number is a formula over the
 other sheets; categories are words, not codes.
+
+A workbook with actuals loaded (an In-year sheet) also lists the largest movers under the
+bottom band (:func:`add_movers`, written by ``aop-xl actuals``), each cell a reference to the
+In-year sheet's movers table; the printed page grows to hold them. A build never writes them.
 """
 
 from __future__ import annotations
@@ -29,9 +33,15 @@ from aop_xl.workbook.layout import (
     SUMMARY_REGIONS,
     TARGETS,
     Layout,
+    Table,
+    summary_movers,
+    summary_print_rows,
 )
+from aop_xl.workbook.live_formats import add_amount_rules
 from aop_xl.workbook.sheets import Context, amounts_note, block_title, headers, page_setup, set_widths
-from aop_xl.workbook.styles import AMBER_FILL, DAYS, GREEN_FILL, PERCENT, RED_FILL, amount_format
+from aop_xl.workbook.styles import (AMBER_FILL, DAYS, GREEN_FILL, PERCENT, RED_FILL, Styles, Writer, amount_format,
+                                    unit_decimals)
+from aop_xl.workbook.widths import MAX_WIDTH, amount_width, largest_amount, text_width
 
 LABELS = {"company": "Company", "year": "Plan year", "total_target": "Total target", "growth":
           "Growth on prior year", "base_quotas": "Base quotas (all reps)", "challenge_quotas":
@@ -106,7 +116,7 @@ def build(ctx: Context) -> None:
     _checks(ctx, w)
     _charts(ctx, ws)
     set_widths(ws, WIDTHS)
-    page_setup(ctx, ws, LAST_COL, lay.summary_goals.last_row + 4, one_page=True)
+    page_setup(ctx, ws, LAST_COL, summary_print_rows(lay), one_page=True)
 
 
 def _headline(ctx: Context, w, ws) -> None:
@@ -256,6 +266,60 @@ def _checks(ctx: Context, w) -> None:
     ws = ctx.sheets[SUMMARY]
     ws.column_dimensions.group(get_column_letter(sc.col("block")), get_column_letter(sc.col("first")),
                                outline_level=1, hidden=True)
+
+
+#: Headers and cell styles of the largest movers block (a workbook with actuals).
+MOVER_HEADERS = {"rank": "Rank", "member": "Member", "dimension": "Across", "variance": "Variance"}
+_MOVER_STYLES = {"rank": "calc_integer", "member": "calc_text", "dimension": "calc_text", "variance": "calc_amount"}
+
+
+def movers(w, lay: Layout, in_year: Table) -> None:
+    """Write the largest movers block's title, headers and formulas with the writer ``w``.
+
+    Every cell refers to the same cell of the In-year sheet's movers table (``in_year``), so
+    the Summary shows what In-year calculates. :func:`add_movers` writes the block into a
+    workbook; the contract check records the same cells to compare a workbook with.
+    """
+    sm = summary_movers(lay)
+    block_title(w, sm)
+    headers(w, sm, MOVER_HEADERS)
+    for k in range(sm.rows):
+        for key, style in _MOVER_STYLES.items():
+            w.formula(sm.row(k), sm.col(key), in_year.ref(key, k), style)
+
+
+def add_movers(wb, plan, lay: Layout, in_year: Table, variances=()) -> None:
+    """Add the largest movers block to the Summary of a workbook with actuals (or write it again).
+
+    Args:
+        wb: the openpyxl workbook (its Summary as built).
+        plan: the workbook's plan (the number formats of its amounts, its members' names).
+        lay: the workbook's layout.
+        in_year: the In-year sheet's movers table.
+        variances: the movers' variances now: a column too narrow for one is widened.
+
+    The variances take the Summary's amount format and its rules that follow the display
+    setting; the printed page is extended to the block, still one page.
+    """
+    ws = wb[SUMMARY]
+    h = plan.plan
+    styles = Styles(wb, h.currency, unit_decimals(h.unit), h.display)
+    movers(Writer(ws, styles), lay, in_year)
+    sm = summary_movers(lay)
+    for k in range(sm.rows):  # under its header, not against the member's name
+        ws.cell(sm.row(k), sm.col("rank")).alignment = Alignment(horizontal="left")
+    area = f"{sm.letter('variance')}{sm.first_row}:{sm.letter('variance')}{sm.last_row}"
+    if not any(str(cf.sqref) == area for cf in ws.conditional_formatting):  # written again: rules kept
+        add_amount_rules(ws, lay, {(sm.row(k), sm.col("variance")) for k in range(sm.rows)})
+    names = [*plan.region_names, *plan.product_names]
+    largest = max([largest_amount(plan), *(abs(v) for v in variances)])
+    need = {"rank": text_width(str(sm.rows)), "member": max((len(n) for n in names), default=18) + 2,
+            "dimension": text_width("product"), "variance": amount_width(largest, styles.decimals, styles.display)}
+    for key, width in need.items():
+        dim = ws.column_dimensions[sm.letter(key)]
+        if (dim.width or 0) < width:
+            dim.width = round(min(width, MAX_WIDTH), 1)
+    ws.print_area = f"A1:{get_column_letter(LAST_COL)}{summary_print_rows(lay, movers=True)}"
 
 
 def _bar(title: str, data: Reference, cats: Reference, colour: str, width: float, height: float,
