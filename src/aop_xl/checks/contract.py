@@ -30,7 +30,9 @@ from aop_xl.checks.rules import RULES, Finding
 from aop_xl.errors import PlanError, WorkbookError
 from aop_xl.workbook.layout import (
     BLANK_CAPACITY,
+    IN_YEAR,
     META,
+    SUMMARY,
     TEMPLATE_ID,
     TEMPLATE_VERSION,
     Capacity,
@@ -293,9 +295,38 @@ class ContractChecks:
             expected = _placeholder_expected(identity.capacity)
         if expected is None:
             return
+        if IN_YEAR in self.wb.sheet_names and not identity.blank:
+            expected = self._with_movers(expected, identity.capacity)
         yield from self._sheets(expected)
         yield from self._names(expected)
         yield from self._cells(expected)
+
+    def _with_movers(self, expected: Expected, capacity: Capacity) -> Expected:
+        """The template with the Summary's largest movers block, as a load of actuals writes it
+        (:func:`aop_xl.workbook.sheets.summary.movers`), over the In-year table of the plan's
+        members. Without a valid plan the In-year table's place is unknown, and the block's cells
+        are taken as the workbook has them: the inputs' own problems are reported instead."""
+        from aop_xl.workbook.layout import Layout, in_year_movers, summary_movers
+        from aop_xl.workbook.sheets.summary import movers
+
+        formulas, values = dict(expected.formulas[SUMMARY]), {}
+        constants = dict(expected.constants[SUMMARY])
+        lay = Layout(capacity)
+        if self.plan is not None:
+            plan = self.plan
+            movers(_Recorder(formulas, values), lay, in_year_movers(len(plan.reps), len(plan.regions),
+                                                                    len(plan.products)))
+            constants.update({key: value for key, (value, _) in values.items() if value not in (None, "")})
+        else:
+            sm = summary_movers(lay)
+            sheet = self.wb.sheet(SUMMARY)
+            area = [(r, c) for r in range(sm.title_row, sm.last_row + 1) for c in sm.columns.values()]
+            if sheet is not None:
+                formulas.update({key: sheet.formulas[key] for key in area if key in sheet.formulas})
+                constants.update({key: sheet.values[key] for key in area
+                                  if key in sheet.values and key not in sheet.formulas})
+        return Expected({**expected.formulas, SUMMARY: formulas}, {**expected.constants, SUMMARY: constants},
+                        expected.inputs, expected.names, expected.how)
 
     def _input_problem(self, problem: str) -> Finding:
         where, _, message = problem.partition(": ")
