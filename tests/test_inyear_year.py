@@ -8,7 +8,8 @@ as made). After every load:
   exact decimal arithmetic from the export's own text, quotas from the reference cube, and
   commission from the reference's fractions;
 - the workbook's formulas, recalculated in LibreOffice, equal the engine's numbers: every
-  statement, KPI, performance row, customer and mover of the In-year sheet.
+  statement, KPI, performance row, customer and mover of the In-year sheet, and the movers the
+  Summary lists.
 
 At the end, every rep's payments add up to the commission on the year's sales (or to the
 draws, where they are more). The plan has a rep who joins in April with a draw and a rep who
@@ -34,7 +35,7 @@ from aop_xl.cycle.statements import write_statements
 from aop_xl.plan import plan_from_dict
 from aop_xl.workbook.book import OpenpyxlBook
 from aop_xl.workbook.build import build_workbook
-from aop_xl.workbook.layout import IN_YEAR
+from aop_xl.workbook.layout import IN_YEAR, SUMMARY, Layout, capacity_for, summary_movers
 
 from libreoffice import Recalculated, recalc, require_soffice
 from tests_helpers import sample_dict
@@ -234,6 +235,8 @@ def test_every_formula_is_saved_with_its_value(sim, recalculated):
     # template's formulas that carry a value.
     from openpyxl import load_workbook
 
+    sm = summary_movers(Layout(capacity_for(sim.plan)))
+    movers = {sm.cell(key, i) for i in range(sm.rows) for key in sm.columns}
     for k in (3, 7, 12):
         copy = sim.copies[k - 1]
         saved, calculated = Recalculated(copy), Recalculated(recalculated[copy])
@@ -247,7 +250,8 @@ def test_every_formula_is_saved_with_its_value(sim, recalculated):
                     got, want = saved.value(ws.title, c.coordinate), calculated.value(ws.title, c.coordinate)
                     count += 1
                     if got is None:
-                        if ws.title in ("Actuals", IN_YEAR) and want is not None:
+                        if (ws.title in ("Actuals", IN_YEAR) or ws.title == SUMMARY and c.coordinate in movers) \
+                                and want is not None:
                             without.append(f"{ws.title}!{c.coordinate}")
                     elif not _close(got, want):
                         differ.append(f"{ws.title}!{c.coordinate}: saved {got!r}, calculated {want!r}")
@@ -260,6 +264,7 @@ def test_every_formula_is_saved_with_its_value(sim, recalculated):
 def test_the_workbook_formulas_equal_the_engine_every_month(sim, recalculated):
     done = recalculated
     mismatches, compared = [], 0
+    sm = summary_movers(Layout(capacity_for(sim.plan)))
     for k, copy in enumerate(sim.copies, start=1):
         rc = Recalculated(done[copy])
         errors = [e for e in rc.errors() if "In-year" in e or "Actuals" in e]
@@ -267,10 +272,10 @@ def test_the_workbook_formulas_equal_the_engine_every_month(sim, recalculated):
         n, lines = sim.numbers[k - 1], sim.lines[k - 1]
         iy = in_year_layout(sim.plan, len(lines), len(set(lines["customer"])))
 
-        def check(where: str, cell: str, want) -> None:
+        def check(where: str, cell: str, want, sheet: str = IN_YEAR) -> None:
             nonlocal compared
             compared += 1
-            got = rc.value(IN_YEAR, cell)
+            got = rc.value(sheet, cell)
             if not _close(got, want):
                 mismatches.append(f"month {k} {where} {cell}: workbook {got!r}, engine {want!r}")
 
@@ -307,5 +312,8 @@ def test_the_workbook_formulas_equal_the_engine_every_month(sim, recalculated):
         for i, row in n.movers.iterrows():
             for key in ("dimension", "member", "variance"):
                 check(f"mover {i + 1} {key}", iy.movers.cell(key, i), row[key])
+                check(f"Summary mover {i + 1} {key}", sm.cell(key, i), row[key], SUMMARY)
+            check(f"Summary mover {i + 1} rank", sm.cell("rank", i), float(i + 1), SUMMARY)
+        assert not [e for e in rc.errors() if e.startswith(SUMMARY + "!")], (k, rc.errors()[:5])
     assert not mismatches, f"{len(mismatches)} of {compared} cells differ:\n" + "\n".join(mismatches[:40])
     assert compared > 12 * 1000
