@@ -79,14 +79,14 @@ def test_without_a_seed_every_cell_is_its_exact_share_rounded_down_or_up(data, n
 
 
 @st.composite
-def block_seeds(draw, max_rows=3, max_cols=4, max_total=40):
+def block_seeds(draw, max_rows=3, max_cols=4, max_total=40, blocks=2):
     """A seed whose fitted values are exact rationals: blocks of an outer product, each block
     with margins of its own, so the fitted table is each block's row x column / total."""
     n_rows, n_cols = draw(st.integers(1, max_rows)), draw(st.integers(1, max_cols))
-    row_block = [draw(st.integers(0, 1)) for _ in range(n_rows)]
-    col_block = [draw(st.integers(0, 1)) for _ in range(n_cols)]
+    row_block = [draw(st.integers(0, blocks - 1)) for _ in range(n_rows)]
+    col_block = [draw(st.integers(0, blocks - 1)) for _ in range(n_cols)]
     rows, cols = [0] * n_rows, [0] * n_cols
-    for b in (0, 1):
+    for b in range(blocks):
         ri = [i for i in range(n_rows) if row_block[i] == b]
         ci = [j for j in range(n_cols) if col_block[j] == b]
         if not ri or not ci:
@@ -165,3 +165,45 @@ def test_a_seed_the_planted_bug_would_round_the_wrong_way():
 def test_equal_fractions_go_to_the_earlier_cell_with_a_seed():
     # fitted [[1.5, 1.5], [1.5, 1.5]]: both roundings add up; the earlier cell goes up.
     assert engine_units([3, 3], [3, 3], seed=[[1, 1], [1, 1]]) == [[2, 1], [1, 2]]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(case=block_seeds(max_rows=4, max_cols=5, max_total=24, blocks=3))
+def test_wider_tables_with_many_equal_fractions_round_as_the_brute_force(case):
+    # Up to 4 x 5 cells in up to three blocks, small totals: most fractions are equal, so the
+    # earlier-cell rule decides among many optimal roundings, several rows and columns at once.
+    rows, cols, seed = case
+    assume(sum(rows) == sum(cols) and sum(rows) > 0)
+    fitted = block_fitted(rows, cols, seed)
+    assert engine_units(rows, cols, seed=seed) == ref.controlled_round(fitted, rows, cols)
+
+
+def test_whole_units_come_back_as_integers():
+    from aop_xl.engine.spread import spread_units
+
+    for seed in (None, [[1, 2, 0], [3, 1, 1]]):
+        out = spread_units(np.array([7, 5]), np.array([4, 5, 3]), seed)
+        assert out.dtype == np.int64, seed
+        assert out.sum(axis=1).tolist() == [7, 5] and out.sum(axis=0).tolist() == [4, 5, 3]
+    nothing = spread_units(np.array([0, 0]), np.array([0]))
+    assert nothing.dtype == np.int64 and nothing.tolist() == [[0], [0]]
+
+
+def test_margins_past_the_precision_of_floats_are_split_exactly():
+    # row x column / total in floats: 33333333333333 x 100000000000003 / 2e14 is
+    # 16666666666666.999999999999995, which a float rounds to 16666666666667 (a unit too many).
+    rows = [33_333_333_333_333, 166_666_666_666_667]
+    cols = [100_000_000_000_003, 99_999_999_999_997]
+    want = ref.spread(rows, cols)
+    got = engine_units(rows, cols, unit=1)
+    assert got == want
+    floor_or_ceiling(got, ref.fitted_proportional(rows, cols))
+
+
+def test_a_seed_whose_zero_cells_block_the_margins_is_refused_with_one_line():
+    # Row 1 can only use column 1, whose total is 0: no fitting meets both margins.
+    with pytest.raises(Exception) as err:
+        spread([1, 1], [2, 0], seed=[[1, 1], [0, 1]], unit=1)
+    assert str(err.value) == (
+        "seed: cannot meet both margins (its zero cells leave some row or column without room for its total)"
+    )

@@ -63,3 +63,35 @@ def test_both_margins_exact_and_cells_within_a_unit(data, unit):
     if seed is None and total:
         exact = np.outer(r, c) / total
         assert (np.abs(units - exact) < 1 + 1e-9).all()
+
+
+@pytest.mark.parametrize(
+    "rows, cols, seed, message",
+    [
+        (["x"], [1], None, "row_totals: expected a non-empty list of numbers"),
+        ([1], ["1,5"], None, "col_totals: expected a non-empty list of numbers"),
+        ([[1, 2]], [3], None, "row_totals: expected a non-empty list of numbers"),
+        ([], [], None, "row_totals: expected a non-empty list of numbers"),
+        ([3], [[3]], None, "col_totals: expected a non-empty list of numbers"),
+        ([1.5], [1.5], None, "row_totals: 1.5 is not a multiple of the unit 1"),
+        ([2], [1.5, 0.5], None, "col_totals: 1.5 is not a multiple of the unit 1"),
+        ([0, 3, -1, -2], [0], None, "row_totals[2]: must be >= 0, got -1"),
+        ([0], [0, 3, -1, -2], None, "col_totals[2]: must be >= 0, got -1"),
+        ([1, 1], [1, 1], [["a", 1], [1, 1]], "seed: expected a table of numbers"),
+        ([1, 1], [1, 1], [[1, 2, 3]], "seed: expected shape 2 x 2 (rows x columns), got 1 x 3"),
+        ([1, 1], [1, 1], [1, 2], "seed: expected shape 2 x 2 (rows x columns), got 2"),
+        ([1, 1], [1, 1], [[0.5, 0], [1, -1]], "seed[1][1]: must be a finite number >= 0, got -1"),
+        ([1, 1], [1, 1], [[1, float("nan")], [1, 1]], "seed[0][1]: must be a finite number >= 0, got nan"),
+        ([1, 1], [1, 1], [[0, 0], [1, 1]], "seed: row 0 is all zero but its total is not"),
+        ([0, 1], [1, 0], [[1, 1], [0, 0]], "seed: row 1 is all zero but its total is not"),
+        ([1, 1], [1, 1], [[1, 0], [1, 0]], "seed: column 1 is all zero but its total is not"),
+    ],
+)
+def test_bad_margins_and_seeds_get_one_exact_line(rows, cols, seed, message):
+    with pytest.raises(PlanError) as err:
+        spread(rows, cols, seed=seed, unit=1)
+    assert str(err.value) == message
+
+
+def test_a_zero_seed_column_whose_total_is_zero_is_accepted():
+    assert spread([1, 1], [2, 0], seed=[[1, 0], [1, 0]], unit=1).tolist() == [[1.0, 0.0], [1.0, 0.0]]

@@ -25,7 +25,10 @@ TIE_DECIMALS = 12
 
 
 def _margin(values, name: str, unit: float) -> np.ndarray:
-    arr = np.asarray(values, dtype=float)
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise PlanError(f"{name}: expected a non-empty list of numbers") from None
     if arr.ndim != 1 or arr.size == 0:
         raise PlanError(f"{name}: expected a non-empty list of numbers")
     units = to_units(arr, unit, field=name)
