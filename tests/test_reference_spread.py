@@ -46,6 +46,13 @@ def test_worked_example():
     assert engine_units([60, 40], [50, 30, 20]) == [[30, 18, 12], [20, 12, 8]]
 
 
+def test_five_rows_where_only_the_column_duals_find_the_earliest_optimum():
+    # Many optimal roundings; which cells every optimum rounds up depends on both rows' and
+    # columns' shadow prices (a sign slip on the columns' picks a later cell).
+    rows, cols = [5, 6, 3, 5, 9], [4, 9, 8, 7]
+    assert engine_units(rows, cols) == ref.spread(rows, cols)
+
+
 def test_the_largest_fractions_are_rounded_up():
     # rows 5, 5; columns 3, 3, 4; fitted [[1.5, 1.5, 2], [1.5, 1.5, 2]]: one unit per row in
     # the first two columns; equal fractions go to the earlier cell.
@@ -56,7 +63,7 @@ def test_the_largest_fractions_are_rounded_up():
 
 
 @settings(max_examples=200, deadline=None)
-@given(data=st.data(), n_rows=st.integers(1, 3), n_cols=st.integers(1, 4), total=st.integers(0, 60),
+@given(data=st.data(), n_rows=st.integers(1, 5), n_cols=st.integers(1, 4), total=st.integers(0, 60),
        unit=st.sampled_from([0.01, 1, 1000]))  # fmt: skip
 def test_without_a_seed_matches_the_brute_force(data, n_rows, n_cols, total, unit):
     rows, cols = margins(data.draw, n_rows, n_cols, total)
@@ -207,3 +214,15 @@ def test_a_seed_whose_zero_cells_block_the_margins_is_refused_with_one_line():
     assert str(err.value) == (
         "seed: cannot meet both margins (its zero cells leave some row or column without room for its total)"
     )
+
+
+def test_a_whole_fitted_value_is_never_rounded_up_with_a_seed():
+    # An outer-product seed fits to row x column / total: here some cells are whole (2 x 3 / 10
+    # is not, 5 x 2 / 10 is) and sit in rows and columns that still need units.
+    rows, cols = [2, 5, 2, 1], [0, 3, 2, 2, 3]
+    seed = [[2 * b for b in (1, 2, 2, 1, 3)], [3 * b for b in (1, 2, 2, 1, 3)],
+            [3 * b for b in (1, 2, 2, 1, 3)], [1 * b for b in (1, 2, 2, 1, 3)]]  # fmt: skip
+    fitted = ref.fitted_proportional(rows, cols)
+    got = engine_units(rows, cols, seed=seed)
+    assert got == ref.controlled_round(fitted, rows, cols)
+    floor_or_ceiling(got, fitted)
