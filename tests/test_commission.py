@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+import warnings
 from importlib import resources
 
 import numpy as np
@@ -20,6 +21,7 @@ from aop_xl.engine.commission import (
     commission_statement,
     ytd_payments,
 )
+from aop_xl.engine.quota import annual_quotas
 from aop_xl.errors import PlanError
 from aop_xl.plan import Tier
 
@@ -419,3 +421,183 @@ def test_attainment_on_an_exact_half_rounds_away_from_zero():
     tiers = [(0, 0.01), (1.0078125, 0.02)]
     assert [band_reached(s, 1, None, tiers=tiers) for s in (1.0078125, 1.007813)] == [0, 1]
     assert [ref.band_reached(s, 1, None, tiers=tiers) for s in ("1.0078125", "1.007813")] == [0, 1]
+
+
+# ----------------------------------------------------------------------- exact refusals
+
+NAN = float("nan")
+ABSOLUTE = [(0, 0.01), (1_000_000, 0.02)]
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        pytest.param(lambda: commission(S, B, C, cap=NAN), "cap: must be finite numbers, got nan", id="cap-nan"),
+        pytest.param(lambda: commission(S, B, C, cap="x"), "cap: must be numbers, got 'x'", id="cap-text"),
+        pytest.param(lambda: commission("lots", B, C), "sales: must be numbers, got 'lots'", id="sales-text"),
+        pytest.param(lambda: commission([S, NAN], B, C), "sales: must be finite numbers, got nan", id="sales-nan"),
+        pytest.param(lambda: commission(S, [B, NAN], C), "base_quota: must be finite numbers, got nan", id="base-nan"),
+        pytest.param(lambda: commission(S, B, NAN), "challenge_quota: must be finite numbers, got nan", id="chal-nan"),
+        pytest.param(lambda: commission(S, B, None), 'challenge_quota: required by the "challenge" tier floor',
+                     id="chal-missing"),
+        pytest.param(lambda: commission(S, B, C, min_attainment="x"), "min_attainment: must be a number, got 'x'",
+                     id="min-text"),
+        pytest.param(lambda: commission(S, B, C, mode="retroactive", min_attainment="x"),
+                     "min_attainment: must be a number, got 'x'", id="min-text-retro"),
+        pytest.param(lambda: commission(S, B, C, mode="retroactive", min_attainment=-0.1),
+                     "min_attainment: must be >= 0, got -0.1", id="min-negative-retro"),
+        pytest.param(lambda: commission(S, B, C, min_attainment=float("inf")),
+                     "min_attainment: must be a finite number, got inf", id="min-inf"),
+        pytest.param(lambda: commission(S, B, C, tiers=[(0, "x")]), "tiers[0].rate: must be a number, got 'x'",
+                     id="rate-text"),
+        pytest.param(lambda: commission(S, B, C, tiers=[(0, 0.01), (None, 0.02)]),
+                     "tiers[1].floor: must be a number, got None", id="floor-none"),
+        pytest.param(lambda: commission(S, B, C, tiers=[{"floor": 0, "rates": 0.01}]),
+                     "tiers[0]: expected a Tier, {'floor': ..., 'rate': ...} or (floor, rate), "
+                     "got {'floor': 0, 'rates': 0.01}", id="tier-dict-keys"),
+        pytest.param(lambda: commission(S, B, C, tiers=5),
+                     "tiers: expected a non-empty list of (floor, rate) bands, got 5", id="tiers-number"),
+        pytest.param(lambda: commission(S, B, C, tiers="abc"),
+                     "tiers: expected a non-empty list of (floor, rate) bands, got 'abc'", id="tiers-text"),
+        # Equal floors are not ascending; no hint about the challenge quota when no floor is "challenge".
+        pytest.param(lambda: commission(S, B, C, tiers=[(0, 0.01), (1.0, 0.02), (1.0, 0.03)]),
+                     "tiers[2].floor: tiers must be in ascending order of floor, "
+                     "got 1.0 = 1,000,000.00 not above 1.0 = 1,000,000.00", id="equal-floors"),
+        pytest.param(lambda: commission(S, B, 900_000),
+                     "tiers[2].floor: tiers must be in ascending order of floor, "
+                     "got 'challenge' = 900,000.00 not above 'base' = 1,000,000.00 (check challenge_quota)",
+                     id="challenge-below-base"),
+        pytest.param(lambda: commission(S, B, C, tiers=[(0, 0.01), ("challenge", 0.02), (1.1, 0.03)]),
+                     "tiers[2].floor: tiers must be in ascending order of floor, "
+                     "got 1.1 = 1,100,000.00 not above 'challenge' = 1,200,000.00 (check challenge_quota)",
+                     id="floor-below-challenge"),
+        # The row whose floors are out of order is the one reported (here the second).
+        pytest.param(lambda: commission([S, S], [B, B], [C, 900_000]),
+                     "tiers[2].floor: tiers must be in ascending order of floor, "
+                     "got 'challenge' = 900,000.00 not above 'base' = 1,000,000.00 (check challenge_quota)",
+                     id="second-row"),
+        # Floors below 1 x the quota still refer to it.
+        pytest.param(lambda: commission(S, 0, None, tiers=[(0, 0.01), (0.5, 0.02)]),
+                     "base_quota: must be > 0 when tier floors or min_attainment refer to the quota, got 0",
+                     id="half-quota-floor"),
+        # Absolute floors need no quota, but a minimum attainment does, in both modes.
+        pytest.param(lambda: commission(S, 0, None, tiers=ABSOLUTE, floor_basis="absolute", min_attainment=0.5),
+                     "base_quota: must be > 0 when tier floors or min_attainment refer to the quota, got 0",
+                     id="absolute-min-attainment"),
+        pytest.param(lambda: commission(S, 0, None, tiers=ABSOLUTE, floor_basis="absolute", min_attainment=0.5,
+                                        mode="retroactive"),
+                     "base_quota: must be > 0 when tier floors or min_attainment refer to the quota, got 0",
+                     id="absolute-min-attainment-retro"),
+        # The first quota that is not positive is named, not a small positive one before it.
+        pytest.param(lambda: commission(S, [0.5, -1], [1, 1]),
+                     "base_quota: must be > 0 when tier floors or min_attainment refer to the quota, got -1",
+                     id="first-non-positive"),
+        pytest.param(lambda: ytd_payments([1, NAN], B, C), "period_sales: must be finite numbers, got nan",
+                     id="ytd-sales-nan"),
+        pytest.param(lambda: ytd_payments([1, 2], "lots", C), "base_quota: must be numbers, got 'lots'",
+                     id="ytd-base-text"),
+        pytest.param(lambda: ytd_payments([1, 2], B, "lots"), "challenge_quota: must be numbers, got 'lots'",
+                     id="ytd-chal-text"),
+        pytest.param(lambda: ytd_payments([1, 2], B, None), 'challenge_quota: required by the "challenge" tier floor',
+                     id="ytd-chal-missing"),
+    ],
+)
+def test_bad_arguments_are_refused_with_one_exact_line(call, message):
+    with pytest.raises(PlanError) as err:
+        call()
+    assert str(err.value) == message
+
+
+def test_bounds_of_rates_and_floors_that_need_no_quota():
+    # A rate of exactly 1 is allowed: all the sales are paid.
+    assert commission(S, B, C, tiers=[(0, 1.0)]) == S
+    # A single band from 0 refers to no quota: a rep without one is paid 1% of its sales.
+    assert commission(S, 0, None, tiers=[(0, 0.01)]) == pytest.approx(13_000)
+    # Absolute floors without a minimum attainment need no quota for the band either.
+    assert band_reached(S, 0, None, tiers=ABSOLUTE, floor_basis="absolute") == 1
+
+
+def test_ytd_payments_with_absolute_floors_and_quotas_per_scenario():
+    # 1% up to 500,000, then 2%: YTD 300k earns 3,000; 700k 5,000 + 4,000; 1.0M 5,000 + 10,000.
+    pay = ytd_payments([300_000, 400_000, 300_000], 0, None, tiers=[(0, 0.01), (500_000, 0.02)],
+                       floor_basis="absolute")
+    np.testing.assert_allclose(pay, [3_000, 6_000, 6_000], atol=1e-9)
+    # One row of sales against two quotas broadcasts to one row of payments per quota; under a
+    # 2M base quota all 1.3M is paid at 1%.
+    pay = ytd_payments([300_000, 400_000, 300_000, 300_000], [B, 2 * B], [C, 2 * C])
+    assert pay.shape == (2, 4)
+    np.testing.assert_allclose(pay, [[3_000, 4_000, 3_000, 5_000], [3_000, 4_000, 3_000, 3_000]], atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "sales, message",
+    [
+        ([1, 2], "sales: expected a mapping rep name -> annual sales or a Series, got list"),
+        (pd.Series([1, 2], index=["An Nguyen", "An Nguyen"]), 'sales: rep "An Nguyen" appears more than once'),
+        ({"An Nguyen": 1, "Nobody": 2}, 'sales: "Nobody" is not a rep of the plan'),
+        ({"An Nguyen": 1, "Li Wei": None}, 'sales["Li Wei"]: must be a finite number, got None'),
+    ],
+)
+def test_statement_refuses_bad_sales_with_one_exact_line(sales, message):
+    with pytest.raises(PlanError) as err:
+        commission_statement(load_plan(), sales)
+    assert str(err.value) == message
+
+
+def test_statement_with_absolute_floors_of_its_own():
+    # 1% up to 2,000,000 then 3%: 3.5M earns 20,000 + 45,000 marginal, 3% of all retroactively.
+    data = sample_dict()
+    data["commission"].update(tiers=[{"floor": 0, "rate": 0.01}, {"floor": 2_000_000, "rate": 0.03}],
+                              floor_basis="absolute")
+    st_ = commission_statement(plan_from_dict(data), {"An Nguyen": 3_500_000, "Li Wei": 1.0})
+    an = st_.iloc[0]
+    assert list(st_.columns[7:10]) == ["band_1", "band_2", "commission"]
+    assert (an["band"], an["band_1"], an["band_2"], an["commission"]) == (2, 20_000.0, 45_000.0, 65_000.0)
+    assert an["commission_retroactive"] == 105_000.0
+    # One unit of sales earns 0.01: an effective rate of 1%, not 0.
+    li = st_.set_index("rep").loc["Li Wei"]
+    assert (li["band"], li["commission"], li["effective_rate"]) == (1, 0.01, 0.01)
+    assert st_["band"].dtype == np.int64 and st_["attainment"].dtype == np.float64
+
+
+def _sample_with(**reps_changes) -> dict:
+    data = sample_dict()
+    for rep in data["reps"]:
+        rep.update(reps_changes.get(rep["name"], {}))
+    return data
+
+
+def test_statement_of_a_rep_without_a_quota():
+    # A rep with a share of 0 has no base quota: refused when the tiers refer to the quota ...
+    data = _sample_with(**{"Li Wei": {"share": 0}})
+    with pytest.raises(PlanError) as err:
+        commission_statement(plan_from_dict(data), {"Li Wei": 100})
+    assert str(err.value) == 'reps: "Li Wei" has no base quota, which its commission tiers need'
+    data["commission"]["tiers"] = [{"floor": 0, "rate": 0.01}, {"floor": 1.0, "rate": 0.02}]
+    with pytest.raises(PlanError) as err:
+        commission_statement(plan_from_dict(data), {"Li Wei": 100})
+    assert str(err.value) == 'reps: "Li Wei" has no base quota, which its commission tiers need'
+    # ... paid under absolute floors, with no attainment (NaN) and no numpy warning.
+    data["commission"].update(tiers=[{"floor": 0, "rate": 0.01}], floor_basis="absolute")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        st_ = commission_statement(plan_from_dict(data), {"Li Wei": 100}).set_index("rep")
+    assert st_.loc["Li Wei", "commission"] == 1.0
+    assert np.isnan(st_.loc["Li Wei", "attainment"]) and st_["attainment"].dtype == np.float64
+
+
+def test_statement_of_a_rep_with_a_quota_below_one_unit_of_currency():
+    # A tiny share gives a base quota of a few cents (0.30): it is a quota, so attainment is
+    # sales / quota.
+    tiny = {"Jun Wang": {"share": 0.000001}, "Hoa Le": {"share": 10}, "Isabel Ortiz": {"share": 10}}
+    data = _sample_with(**tiny)
+    plan = plan_from_dict(data)
+    base = annual_quotas(plan).set_index("rep").loc["Jun Wang", "base_quota"]
+    assert base == 0.30
+    st_ = commission_statement(plan, {"Jun Wang": 1.0}).set_index("rep")
+    assert st_.loc["Jun Wang", "attainment"] == pytest.approx(1.0 / base)
+    # With another rep of no quota after it, that rep is the one named.
+    data = _sample_with(**tiny, **{"Li Wei": {"share": 0}})
+    with pytest.raises(PlanError) as err:
+        commission_statement(plan_from_dict(data), {})
+    assert str(err.value) == 'reps: "Li Wei" has no base quota, which its commission tiers need'

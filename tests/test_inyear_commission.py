@@ -3,6 +3,7 @@ draws, payout periods; each rule proven on hand-worked numbers and against the e
 
 from __future__ import annotations
 
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -207,3 +208,174 @@ def test_a_late_deal_for_a_paid_period_is_paid_with_the_next():
     # A record for a period not closed by the as-of month is not a payment yet.
     open_period = inyear_statements(plan(), sales(A=late), as_of=5, paid={"A": {3: 1_500, 6: 99}})
     assert open_period[open_period.rep == "A"]["recorded"].tolist() == [True, False]
+
+
+COLUMNS = ["rep", "region", "period", "end", "closed", "months_covered", "sales", "ytd_sales", "ytd_base_quota",
+           "base_quota", "challenge_quota", "attainment", "ytd_attainment", "band", "band_1", "band_2", "band_3",
+           "commission_marginal", "commission_retroactive", "ytd_commission", "min_attainment_met", "capped",
+           "guarantee", "paid_to_date", "paid_before", "payment", "recorded", "draw_balance"]
+
+
+def with_reps(**changes) -> list[dict]:
+    return [{**r, **changes.get(r["name"], {})} for r in PLAN["reps"]]
+
+
+def test_every_column_of_the_statements_worked_by_hand():
+    # A: 700k in January, a return of 200k in April; C: a return of 10k in January; D from April.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # D has no quota to date in Q1: NaN, without a numpy warning
+        st = inyear_statements(plan(), sales(A=[700 * K, 0, 0, -200 * K] + [0] * 8, C=[-10 * K] + [0] * 11, D=D_SALES))
+    assert list(st.columns) == COLUMNS
+    a, c, d = (st[st.rep == r] for r in "ACD")
+    assert a["sales"].tolist() == [700 * K, -200 * K, 0, 0]  # the period's own sales
+    assert d["sales"].tolist() == [0, 300 * K, 200 * K, 460 * K]
+    assert a["months_covered"].tolist() == [3, 6, 9, 12] and d["months_covered"].tolist() == [0, 3, 6, 9]
+    assert a["challenge_quota"].tolist() == [720 * K] * 4 and d["challenge_quota"].tolist() == [540 * K] * 4
+    # attainment: YTD sales / annual base; ytd_attainment: YTD sales / the base of the months to date.
+    np.testing.assert_allclose(a["attainment"], [7 / 6, 5 / 6, 5 / 6, 5 / 6], rtol=1e-15)
+    np.testing.assert_allclose(a["ytd_attainment"], [700 / 150, 500 / 300, 500 / 450, 500 / 600], rtol=1e-15)
+    np.testing.assert_allclose(d["attainment"], [0, 300 / 450, 500 / 450, 960 / 450], rtol=1e-15)
+    np.testing.assert_allclose(d["ytd_attainment"], [np.nan, 2, 500 / 300, 960 / 450], rtol=1e-15)
+    # Without a minimum attainment every period meets it, even with returns only.
+    assert c["min_attainment_met"].tolist() == [True] * 4 and c["ytd_commission"].tolist() == [0] * 4
+    assert {k: str(st[k].dtype) for k in ("band", "attainment", "ytd_attainment", "min_attainment_met", "capped",
+                                          "recorded", "payment")} == {
+        "band": "int64", "attainment": "float64", "ytd_attainment": "float64", "min_attainment_met": "bool",
+        "capped": "bool", "recorded": "bool", "payment": "float64"}
+
+
+def test_a_plan_without_reps_has_empty_statements_with_every_column():
+    st = inyear_statements(plan(reps=[]), np.zeros((0, 12)), as_of=4)
+    assert st.shape == (0, len(COLUMNS)) and list(st.columns) == COLUMNS
+    assert [str(st[k].dtype) for k in ("band", "min_attainment_met", "capped", "recorded")] == \
+        ["int64", "bool", "bool", "bool"]
+
+
+def test_monthly_and_annual_periods_are_named_and_a_move_shows_from_its_month():
+    st = inyear_statements(plan(commission={"payout": "monthly"}), sales(), as_of=12)
+    b = st[st.rep == "B"]
+    assert b["period"].tolist() == [f"M{m:02d}" for m in range(1, 13)]
+    assert b["region"].tolist() == ["North"] * 6 + ["South"] * 6  # B moves in July
+    fy = inyear_statements(plan(commission={"payout": "annual"}), sales(), as_of=7)
+    assert fy[["period", "end", "closed"]].drop_duplicates().values.tolist() == [["FY", 7, False]]
+
+
+def test_payout_periods_bounds_and_names():
+    assert payout_ends("quarterly") == [3, 6, 9, 12]
+    assert payout_ends("monthly", 1) == [1] and payout_ends("annual", 1) == [1]
+    assert [period_label("quarterly", e) for e in (1, 3, 4, 12)] == ["Q1", "Q1", "Q2", "Q4"]
+    assert (period_label("monthly", 4), period_label("annual", 7)) == ("M04", "FY")
+    for args, message in (
+        (("weekly",), "payout: must be one of ('monthly', 'quarterly', 'annual'), got 'weekly'"),
+        (("monthly", True), "as_of: must be a fiscal month 1..12, got True"),
+        (("monthly", 5.0), "as_of: must be a fiscal month 1..12, got 5.0"),
+        (("monthly", 0), "as_of: must be a fiscal month 1..12, got 0"),
+    ):
+        with pytest.raises(PlanError) as err:
+            payout_ends(*args)
+        assert str(err.value) == message
+
+
+@pytest.mark.parametrize(
+    "commission, monthly, ytd, capped",
+    [
+        # A cap reached exactly is not "capped": 300k earns 3,000.
+        ({"cap": 3_000}, 100 * K, [3_000] * 4, [False, True, True, True]),
+        # Retroactive: 600k earns 1.5% of all of it, 9,000, over a cap of 8,000 (marginal 6,000 is not).
+        ({"mode": "retroactive", "cap": 8_000}, 100 * K, [3_000] + [8_000] * 3, [False, True, True, True]),
+        # Below the minimum attainment nothing is earned, so nothing is capped: 270k would earn 2,700.
+        ({"cap": 1_000, "min_attainment": 0.5}, 90 * K, [0] + [1_000] * 3, [False, True, True, True]),
+        # The plan's own tiers: 5% of 300k is 15,000, over 10,000 (the default tiers give 3,000).
+        ({"cap": 10_000, "tiers": [{"floor": 0, "rate": 0.05}]}, 100 * K, [10_000] * 4, [True] * 4),
+        # Absolute floors: 1% to 500k, then 5%: 600k earns 10,000, exactly the cap; 900k 25,000.
+        ({"cap": 10_000, "tiers": [{"floor": 0, "rate": 0.01}, {"floor": 500_000, "rate": 0.05}],
+          "floor_basis": "absolute"}, 100 * K, [3_000] + [10_000] * 3, [False, False, True, True]),
+    ],
+)
+def test_capped_is_the_uncapped_commission_of_the_plans_schedule_above_the_cap(commission, monthly, ytd, capped):
+    st = inyear_statements(plan(commission=commission), sales(A=[monthly] * 12), as_of=12)
+    a = st[st.rep == "A"]
+    assert (a["ytd_commission"].tolist(), a["capped"].tolist()) == (ytd, capped)
+
+
+def test_the_plans_own_tiers_give_the_bands():
+    one = inyear_statements(plan(commission={"tiers": [{"floor": 0, "rate": 0.05}]}), sales(A=[100 * K] * 12))
+    assert [k for k in one.columns if k.startswith("band")] == ["band", "band_1"]
+    assert one[one.rep == "A"]["band_1"].tolist() == [15_000, 30_000, 45_000, 60_000]
+    absolute = {"tiers": [{"floor": 0, "rate": 0.01}, {"floor": 500_000, "rate": 0.05}], "floor_basis": "absolute"}
+    st = inyear_statements(plan(commission=absolute), sales(A=[100 * K] * 12))
+    a = st[st.rep == "A"]
+    assert a["band"].tolist() == [1, 2, 2, 2]
+    assert (a["band_1"].tolist(), a["band_2"].tolist()) == ([3_000, 5_000, 5_000, 5_000], [0, 5_000, 20_000, 35_000])
+
+
+def test_reps_without_an_in_year_quota():
+    tiers_on_quota = {"tiers": [{"floor": 0, "rate": 0.01}, {"floor": 1.0, "rate": 0.02}]}
+    for commission in ({}, tiers_on_quota):
+        with pytest.raises(PlanError) as err:
+            inyear_statements(plan(reps=with_reps(A={"share": 0}), commission=commission), sales())
+        assert str(err.value) == 'reps: "A" has no in-year base quota, which its commission tiers need'
+    # A quota of 0.12 (a share of 0.000001 against 10) is a quota; the rep after it without one is named.
+    tiny = {"A": {"share": 0.000001}, "B": {"share": 10}}
+    with pytest.raises(PlanError) as err:
+        inyear_statements(plan(reps=with_reps(**tiny, C={"share": 0})), sales())
+    assert str(err.value) == 'reps: "C" has no in-year base quota, which its commission tiers need'
+    st = inyear_statements(plan(reps=with_reps(**tiny)), sales(A=[1] * 12))
+    a = st[st.rep == "A"]
+    assert a["base_quota"].tolist() == [0.12] * 4 and a["ytd_base_quota"].tolist() == [0.03, 0.06, 0.09, 0.12]
+    np.testing.assert_allclose(a["attainment"], [25, 50, 75, 100], rtol=1e-12)
+    np.testing.assert_allclose(a["ytd_attainment"], [100] * 4, rtol=1e-12)
+    # Under absolute floors a rep without a quota is paid, with no attainment and no numpy warning.
+    absolute = {"tiers": [{"floor": 0, "rate": 0.01}], "floor_basis": "absolute"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        st = inyear_statements(plan(reps=with_reps(A={"share": 0}), commission=absolute), sales(A=[100 * K] * 12))
+    a = st[st.rep == "A"]
+    assert a["ytd_commission"].tolist() == [3_000, 6_000, 9_000, 12_000]
+    assert a["attainment"].isna().all() and a["ytd_attainment"].isna().all()
+
+
+@pytest.mark.parametrize(
+    "paid, payments, recorded",
+    [
+        # Entries for months that are not period ends are passed over, not the end of the records.
+        ({"A": {9: 1, 3: 1_500}}, [1_500, 4_500], [True, False]),
+        # A record without an amount is no record.
+        ({"A": {3: None}}, [3_000, 3_000], [False, False]),
+        # A recorded amount is rounded to the unit, halves away from zero.
+        ({"A": {3: 1_500.005}}, [1_500.01, 4_499.99], [True, False]),
+    ],
+)
+def test_recorded_payments(paid, payments, recorded):
+    st = inyear_statements(plan(), sales(A=[100 * K] * 12), as_of=6, paid=paid)
+    a = st[st.rep == "A"]
+    assert (a["payment"].tolist(), a["recorded"].tolist()) == (payments, recorded)
+
+
+def test_a_payment_recorded_for_the_open_period_is_not_a_payment_yet():
+    st = inyear_statements(plan(), sales(A=[100 * K] * 12), as_of=5, paid={"A": {5: 99}})
+    a = st[st.rep == "A"]
+    assert (a["payment"].tolist(), a["recorded"].tolist()) == ([3_000, 2_000], [False, False])
+
+
+@pytest.mark.parametrize(
+    "paid, message",
+    [
+        ([1], "paid: expected a mapping rep name -> {period end month: amount}, got list"),
+        ({"A": {3: "x"}}, "paid[\"A\"][3]: must be a number, got 'x'"),
+        ({"A": {3: 1e13}}, 'paid["A"][3]: more than 250,000,000,000,000 units (2,500,000,000,000.00 at a unit of '
+                           "0.01), the largest amount kept exact"),
+    ],
+)
+def test_bad_recorded_payments_are_refused_with_one_exact_line(paid, message):
+    with pytest.raises(PlanError) as err:
+        inyear_statements(plan(), sales(A=[100 * K] * 12), as_of=6, paid=paid)
+    assert str(err.value) == message
+
+
+def test_a_rep_starting_before_the_year_and_ending_in_it():
+    y = rep_year(plan(reps=with_reps(A={"start": "2026-10", "end": "2027-09"})))
+    assert y.covered[0].tolist() == [True] * 9 + [False] * 3
+    assert (y.base_months[0] / 100).tolist() == [50 * K] * 9 + [0] * 3
+    assert [str(a.dtype) for a in (y.covered, y.region, y.base_months, y.challenge_months, y.draw_months)] == \
+        ["bool", "int64", "int64", "int64", "int64"]

@@ -283,8 +283,8 @@ def ytd_payments(period_sales, base_quota, challenge_quota, tiers=None, mode="ma
     s = _finite(period_sales, "period_sales")
     if s.ndim not in (1, 2):
         raise PlanError(f"period_sales: expected periods (1-D) or reps x periods (2-D), got {s.ndim} dimensions")
-    base = np.asarray(base_quota, dtype=float)[..., None]
-    challenge = None if challenge_quota is None else np.asarray(challenge_quota, dtype=float)[..., None]
+    base = _finite(base_quota, "base_quota")[..., None]
+    challenge = None if challenge_quota is None else _finite(challenge_quota, "challenge_quota")[..., None]
     paid = commission(np.cumsum(s, axis=-1), base, challenge, tiers, mode, cap, min_attainment, floor_basis)
     return np.diff(np.broadcast_to(paid, np.broadcast_shapes(np.shape(paid), s.shape)), axis=-1, prepend=0.0)
 
