@@ -39,8 +39,10 @@ def variant(**changes) -> dict:
     return data
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def summary() -> BudgetSummary:
+    # Per test, not per module: a mutation tool that credits each test with the code it runs
+    # then sees every test that reads the summary (a module-scoped one is built once).
     return budget_summary(load_plan())
 
 
@@ -299,3 +301,164 @@ def test_generated_budgets_match_the_reference(data, share, pairs):
     # engine refuses its commission (see docs/engine.md, "commission"); keep to plans without.
     assume(all(c > b for b, c in zip(cube.rep_base, cube.rep_challenge) if b > 0))
     assert_budget_matches_the_reference(data, reallocation_share=share, reallocation_pairs=pairs)
+
+
+# ------------------------------------------------------------------- small hand-worked plans
+
+
+def flat_plan(reps_per_region, total, *, unit=0.01, items=(), commission=None) -> dict:
+    """Regions R01.. of equal weight, one product (margin 50%), flat seasonality.
+
+    ``reps_per_region``: per region, the shares of its reps (none: an empty list);
+    ``items``: (region position, amount) of one-time items assigned to that region.
+    """
+    names = [f"R{i + 1:02d}" for i in range(len(reps_per_region))]
+    return {
+        "plan": {**{k: v for k, v in SAMPLE["plan"].items() if k != "goals"}, "unit": unit, "total_target": total},
+        "seasonality": {"quarters": [1, 1, 1, 1]},
+        "regions": [{"name": n, "market": "core", "weight": 1} for n in names],
+        "products": [{"name": "Widget", "bcg": "star", "weight": 1, "gross_margin": 0.5}],
+        "reps": [
+            {"name": f"{n} rep {k + 1}", "region": n, "share": s}
+            for n, shares in zip(names, reps_per_region)
+            for k, s in enumerate(shares)
+        ],
+        "budget": [
+            {"item": f"Travel {k}", "category": "travel", "kind": "one_time", "amount": a, "region": names[r]}
+            for k, (r, a) in enumerate(items)
+        ],
+        "commission": commission or {"payout": "quarterly"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: roi(float("nan"), 0.5, 1), "revenue: must be a finite number, got nan"),
+        (lambda: roi("1000", 0.5, 1), "revenue: must be a finite number, got '1000'"),
+        (lambda: roi(1_000, float("inf"), 1), "gross_margin: must be a finite number, got inf"),
+        (lambda: roi(1_000, None, 1), "gross_margin: must be a finite number, got None"),
+        (lambda: roi(1_000, 0.5, float("-inf")), "cost: must be a finite number, got -inf"),
+        (lambda: roi(1_000, 0.5, -1), "cost: must be >= 0, got -1"),
+        (lambda: roi(1_000, 0.5, -0.25), "cost: must be >= 0, got -0.25"),
+        (lambda: budget_summary(load_plan(), reallocation_share=1.5),
+         "reallocation_share: must be between 0 and 1, got 1.5"),
+        (lambda: budget_summary(load_plan(), reallocation_share="0.1"),
+         "reallocation_share: must be between 0 and 1, got '0.1'"),
+        (lambda: budget_summary(load_plan(), reallocation_pairs=-1),
+         "reallocation_pairs: must be a whole number >= 0, got -1"),
+        (lambda: budget_summary(load_plan(), reallocation_pairs=1.0),
+         "reallocation_pairs: must be a whole number >= 0, got 1.0"),
+    ],
+)  # fmt: skip
+def test_bad_figures_are_refused_with_one_line_naming_them(call, message):
+    with pytest.raises(PlanError) as caught:
+        call()
+    assert str(caught.value) == message
+
+
+def test_returned_tables_have_the_documented_columns_dtypes_and_index(summary):
+    items = summary.items
+    assert list(items.columns) == ["item", "category", "kind", "region", "amount", "months_active", "cost",
+                                   *MONTH_COLUMNS]  # fmt: skip
+    # One row per item and the commission line, numbered 0..n: .loc and .iloc agree.
+    assert items.index.equals(pd.RangeIndex(len(SAMPLE["budget"]) + 1))
+    assert str(items["months_active"].dtype) == "Int64"
+    assert all(items[c].dtype == np.float64 for c in ["amount", "cost", *MONTH_COLUMNS])
+    line = items.loc[len(SAMPLE["budget"])]
+    assert line["item"] == "Commissions at target"
+    assert line["amount"] == line["cost"] == COMMISSION_AT_TARGET
+    assert line["months_active"] is pd.NA
+    assert list(summary.by_region.columns) == ["region", "revenue", "gross_profit", "item_cost",
+                                               "commission_at_target", "cost", "roi"]  # fmt: skip
+    assert str(summary.by_region["roi"].dtype) == "Float64"
+    assert list(summary.reallocation.columns) == ["from_region", "from_roi", "to_region", "to_roi", "amount"]
+    assert [summary.reallocation[c].dtype for c in ("from_roi", "to_roi", "amount")] == [np.float64] * 3
+
+
+def test_a_plan_without_items_has_only_the_commission_line():
+    b = budget_summary(plan_from_dict(variant(budget=[])))
+    full = budget_summary(load_plan())
+    assert b.items.to_dict("records") == [full.items.iloc[-1].to_dict()]
+    assert b.items.dtypes.to_dict() == full.items.dtypes.to_dict()
+    assert b.items.index.equals(pd.RangeIndex(1))
+    assert b.shared_cost == 0 and b.sales_cost == COMMISSION_AT_TARGET
+
+
+@pytest.mark.parametrize(
+    ("total", "shares", "unit"),
+    [(1, [1], 1), (3, [1, 2], 1), (0.03, [1, 2], 0.01), (1_000_000, [1], 0.01), (5_000, [1, 1, 2, 1], 1000)],
+)
+def test_every_rep_with_a_quota_earns_commission_even_a_one_unit_quota(total, shares, unit):
+    # At a 100% rate from the first unit, the commission at target is the whole target: every
+    # rep with a quota counts, the one-rep plan and the quota of one unit (0.01) included.
+    data = flat_plan([shares], total, unit=unit, commission={"tiers": [{"floor": 0, "rate": 1.0}]})
+    b = budget_summary(plan_from_dict(data))
+    assert b.commission_at_target == total
+    assert b.by_region["commission_at_target"].tolist() == [total]
+    assert_budget_matches_the_reference(data)
+
+
+def test_commission_follows_the_plans_tiers_and_floor_basis():
+    # Two reps with a base quota of 2,000,000 each: 1% up to 1,000,000 (an amount, not a
+    # multiple of the quota), 3% above it: 10,000 + 30,000 each.
+    tiers = [{"floor": 0, "rate": 0.01}, {"floor": 1_000_000, "rate": 0.03}]
+    data = flat_plan([[1], [1]], 4_000_000, commission={"tiers": tiers, "floor_basis": "absolute", "payout": "annual"})
+    b = budget_summary(plan_from_dict(data))
+    assert b.commission_at_target == 80_000
+    assert b.by_region["commission_at_target"].tolist() == [40_000, 40_000]
+    assert b.items.iloc[-1][list(MONTH_COLUMNS)].tolist() == [0.0] * 11 + [80_000.0]
+    assert_budget_matches_the_reference(data)
+    # Read as fractions of the quota, the 3% band starts a million quotas up: 1% throughout.
+    data["commission"]["floor_basis"] = "quota"
+    assert budget_summary(plan_from_dict(data)).commission_at_target == 40_000
+
+
+def test_regions_without_reps_get_no_commission_and_tiny_commissions_go_to_regions_that_earn_them():
+    # Unit 1: R02's and R03's reps earn 0.3 each (1% of 30), under half a unit each; the
+    # company's 0.6 rounds to 1 unit, which goes to the first region with any commission,
+    # R02, never to R01 or R04 (no reps).
+    data = flat_plan([[], [1], [1], []], 120, unit=1)
+    b = budget_summary(plan_from_dict(data))
+    assert b.commission_at_target == 1
+    assert b.by_region["commission_at_target"].tolist() == [0, 1, 0, 0]
+    assert b.by_region["roi"].isna().tolist() == [True, False, True, True]
+    assert_budget_matches_the_reference(data)
+    # With commissions of whole units, a region without reps still gets none of it.
+    data = flat_plan([[1], [1, 1], []], 3_000_000)
+    b = budget_summary(plan_from_dict(data))
+    assert b.by_region["commission_at_target"].tolist() == [10_000, 10_000, 0]
+    assert_budget_matches_the_reference(data)
+
+
+def test_reallocation_ranks_equal_rois_in_plan_order_and_never_moves_between_them():
+    # 20 regions of 1,000,000 revenue (gross profit 500,000) and 10,000 commission each;
+    # R01..R19 have 100,000 of items (ROI 390/110), R20 50,000 (ROI 440/60). The lowest
+    # ROI is shared by 19 regions: the first of them in plan order, R01, gives 10% of its
+    # items to R20; the next pairs (R02 and R19, ...) have equal ROIs and move nothing.
+    data = flat_plan([[1]] * 20, 20_000_000, items=[(r, 100_000 if r < 19 else 50_000) for r in range(20)])
+    b = budget_summary(plan_from_dict(data), reallocation_pairs=5)
+    assert b.reallocation.to_dict("records") == [
+        {"from_region": "R01", "from_roi": 390_000 / 110_000, "to_region": "R20", "to_roi": 440_000 / 60_000,
+         "amount": 10_000.0}
+    ]  # fmt: skip
+    assert_budget_matches_the_reference(data, reallocation_pairs=5)
+    # The other way round: R01..R10 have the high ROI, R11..R20 the low one. The k-th lowest
+    # is the k-th low region in plan order, the k-th highest the k-th high one from the end.
+    data = flat_plan([[1]] * 20, 20_000_000, items=[(r, 50_000 if r < 10 else 100_000) for r in range(20)])
+    b = budget_summary(plan_from_dict(data), reallocation_pairs=3)
+    assert b.reallocation[["from_region", "to_region", "amount"]].values.tolist() == [
+        ["R11", "R10", 10_000.0], ["R12", "R09", 10_000.0], ["R13", "R08", 10_000.0]
+    ]  # fmt: skip
+    assert_budget_matches_the_reference(data, reallocation_pairs=3)
+    # Two regions alike in everything: no move either way.
+    data = flat_plan([[1], [1]], 2_000_000, items=[(0, 100_000), (1, 100_000)])
+    assert budget_summary(plan_from_dict(data), reallocation_share=1.0).reallocation.empty
+
+
+def test_reallocation_moves_any_amount_of_at_least_one_unit():
+    # Central's items cost 120,000: 0.0005% of them is 0.60, a move; 0.000004% is 0.0048,
+    # which rounds to no cent and moves nothing.
+    small = budget_summary(load_plan(), reallocation_share=0.000005).reallocation
+    assert small[["from_region", "to_region", "amount"]].values.tolist() == [["Central", "East", 0.6]]
+    assert budget_summary(load_plan(), reallocation_share=0.00000004).reallocation.empty
