@@ -28,6 +28,7 @@ and not part of CI. Usage, from the repository root::
     uv run python bench/mutation.py                          # engine + formulas.py
     uv run python bench/mutation.py src/aop_xl/engine/kpi.py # one module
     uv run python bench/mutation.py --keep /tmp/mut          # keep the work tree to inspect
+    uv run python bench/mutation.py --recheck /tmp/mut --tests tests/test_spread.py  # its survivors, with today's tests
 
 It prints the counts per module and in all, the score and every surviving mutant with its
 diff (``--report FILE`` writes the same to a file). Fast tests that fail on the unmutated
@@ -197,6 +198,45 @@ def work_dir(keep: Path | None) -> Path:
     return work
 
 
+def recheck(work: Path, tests: list[str], names: list[str] | None, deselect: str | None) -> int:
+    """Run the survivors of a kept work tree against the tests as they are now.
+
+    A full run takes hours; after tests are written for its survivors, this re-runs only
+    those mutants (the mutated sources of the kept tree, the test files copied from the
+    checkout) and prints ``killed`` or ``SURVIVED`` per mutant and the counts. The tests must
+    pass with no mutant active first. ``deselect`` (a ``-k`` expression) leaves out tests that
+    need a source fix made after the run, which the kept tree lacks.
+    """
+    mutants = work / "mutants"
+    if not (work / WORK_MARK).is_file() or not mutants.is_dir():
+        print(f"--recheck {work}: not a work tree kept by this script (--keep)", file=sys.stderr)
+        return 2
+    for name in {*tests, "tests/reference.py", "tests/plans.py", "tests/conftest.py"}:
+        if (ROOT / name).is_file():
+            shutil.copy2(ROOT / name, mutants / name)
+    if names is None:
+        names = sorted(n for s in NOT_KILLED for n in results(work).get(s, []))
+    cmd = [sys.executable, "-m", "pytest", *tests, "-x", *MARKER, *PYTEST_ARGS, *(["-k", deselect] if deselect else [])]
+
+    def run(mutant: str) -> subprocess.CompletedProcess:
+        env = dict(os.environ, MUTANT_UNDER_TEST=mutant, PYTHONPATH=str(mutants / "src"), PYTHONDONTWRITEBYTECODE="1")
+        return subprocess.run(cmd, cwd=mutants, env=env, text=True, capture_output=True, check=False)
+
+    base = run("")
+    if base.returncode != 0:
+        print("the tests fail with no mutant active; fix them or leave some out with --deselect", file=sys.stderr)
+        print(base.stdout[-3000:], file=sys.stderr)
+        return 1
+    survived = []
+    for name in names:
+        status = "killed" if run(name).returncode != 0 else "SURVIVED"
+        if status == "SURVIVED":
+            survived.append(name)
+        print(f"{status} {name}", flush=True)
+    print(f"rechecked {len(names)}: killed {len(names) - len(survived)}, survived {len(survived)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("targets", nargs="*", default=DEFAULT_TARGETS, help="files (globs) to mutate")
@@ -205,7 +245,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, help="also write the report to this file")
     parser.add_argument("--rev", default="HEAD", help="the commit to test (default HEAD)")
     parser.add_argument("--worktree", action="store_true", help="test the working tree instead of a commit")
+    parser.add_argument("--recheck", type=Path, metavar="WORK",
+                        help="re-run the survivors of a kept work tree against TESTS as they are now (see recheck())")
+    parser.add_argument("--tests", nargs="+", default=ENGINE_TESTS, help="with --recheck: the test files")
+    parser.add_argument("--mutants", nargs="+", help="with --recheck: only these mutants (default: every survivor)")
+    parser.add_argument("--deselect", help="with --recheck: a pytest -k expression of tests to leave out")
     args = parser.parse_args(argv)
+    if args.recheck:
+        return recheck(args.recheck.resolve(), args.tests, args.mutants, args.deselect)
 
     try:
         work = work_dir(args.keep)
