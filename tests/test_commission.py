@@ -601,3 +601,15 @@ def test_statement_of_a_rep_with_a_quota_below_one_unit_of_currency():
     with pytest.raises(PlanError) as err:
         commission_statement(plan_from_dict(data), {})
     assert str(err.value) == 'reps: "Li Wei" has no base quota, which its commission tiers need'
+
+
+def test_a_challenge_quota_equal_to_the_base_leaves_an_empty_band():
+    # A quota of 2 cents with a 20% uplift rounds to a challenge of 2 cents: the 1.5% band is
+    # empty, not an error (docs/engine.md, "Commission").
+    assert commission(0.05, 0.02, 0.02) == pytest.approx(0.01 * 0.02 + 0.02 * 0.03, abs=1e-15)
+    assert commission(0.05, 0.02, 0.02, mode="retroactive") == pytest.approx(0.02 * 0.05, abs=1e-15)
+    assert commission(0.01, 0.02, 0.02) == pytest.approx(0.01 * 0.01, abs=1e-15)
+    with pytest.raises(PlanError) as err:
+        commission(0.05, 0.02, 0.01)
+    assert str(err.value) == ("tiers[2].floor: tiers must be in ascending order of floor, got 'challenge' = 0.01 "
+                              "not above 'base' = 0.02 (check challenge_quota)")

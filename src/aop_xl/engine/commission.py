@@ -119,7 +119,11 @@ def _schedule(sales, base_quota, challenge_quota, tiers, floor_basis, min_attain
         else:
             cols.append(np.asarray(f, dtype=float))
     amounts = np.stack(np.broadcast_arrays(*cols), axis=-1)
-    bad = ~(np.diff(amounts, axis=-1) > 0)
+    steps = np.diff(amounts, axis=-1)
+    # A challenge quota equal to the base (a quota of a few units, whose uplift rounds to
+    # nothing) leaves the band between them empty; any other floor must rise.
+    empty_ok = np.array([a == "base" and b == "challenge" for a, b in zip(floors, floors[1:])], dtype=bool)
+    bad = ~((steps > 0) | (empty_ok & (steps == 0)))
     if bad.any():
         pos = tuple(np.argwhere(bad)[0])
         i = int(pos[-1]) + 1
