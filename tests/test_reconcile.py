@@ -155,7 +155,7 @@ def test_proposals_are_whole_units_that_add_up_exactly(data, unit, method, alpha
     idx = pd.Index([f"m{i}" for i in range(len(data))], name="member")
     td = pd.Series([d[0] for d in data], index=idx)
     bu = pd.Series([d[1] for d in data], index=idx)
-    if method == "scale" and not bu.any() and td.sum() >= unit / 2:
+    if method == "scale" and not bu.any() and td.sum() > 0:  # any top-down total, even under half a unit
         with pytest.raises(PlanError, match="bottomup"):
             reconcile(td, bu, method=method, alpha=alpha, unit=unit)
         return
@@ -273,3 +273,125 @@ def test_a_gap_percentage_on_an_exact_half_rounds_away_from_zero():
     # as well; 0.125 x (1 + 1/8192) is exact in binary, so the ratio is exactly 1/8192.
     odd = reconcile(pd.Series([0.125], index=idx[:1]), pd.Series([0.125 + 0.125 / 8192], index=idx[:1])).gaps
     assert odd["gap_pct"].iloc[0] == 0.000122070313
+
+
+# ----------------------------------------------------------------------- exact refusals and fields
+
+
+def _named(values, name="region", keys=("a", "b")):
+    return pd.Series(values, index=pd.Index(list(keys)[: len(values)], name=name))
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"bottomup": BU.iloc[:3]},
+         "bottomup: index does not match topdown's (1 missing, 0 extra): lacks ('West', 'Classic')"),
+        ({"topdown": TD.iloc[:3]},
+         "bottomup: index does not match topdown's (0 missing, 1 extra): has ('West', 'Classic'), which topdown lacks"),
+        ({"topdown": [1, 2]},
+         "topdown: expected a pandas Series (or a DataFrame with a 'target' column), got list"),
+        ({"bottomup": {"a": 1}},
+         "bottomup: expected a pandas Series (or a DataFrame with a 'target' column), got dict"),
+        ({"topdown": pd.DataFrame({"target": [1.0]})},
+         "topdown: a DataFrame needs a 'target' column and at least one dimension column"),
+        ({"topdown": pd.Series([], dtype=float)}, "topdown: is empty"),
+        ({"bottomup": pd.Series([], dtype=float)}, "bottomup: is empty"),
+        ({"topdown": TD.map(lambda v: "n/a" if v == 600 else v)}, "topdown: amounts must be numbers"),
+        ({"bottomup": BU.map(lambda v: "n/a" if v == 250 else v)}, "bottomup: amounts must be numbers"),
+        pytest.param({"bottomup": BU * -1}, "bottomup[('East', 'Pro')]: must be a finite number >= 0, got -630.0",
+                     id="negative_value"),
+        pytest.param({"topdown": TD.where(TD != 300, np.inf)}, "topdown[('West', 'Pro')]: must be a finite number >= 0, got inf",
+                     id="infinite_value"),
+        ({"topdown": TD.rename_axis(["region", "flag"])},
+         "topdown: index level 'flag' clashes with a column of the gaps table"),
+        ({"topdown": _named([1.0, 2.0], name="gap"), "bottomup": _named([1.0, 2.0], name="gap")},
+         "topdown: index level 'gap' clashes with a column of the gaps table"),
+        # a top-down total under one (0.50) still cannot be scaled onto nothing
+        ({"topdown": _named([0.25, 0.25]), "bottomup": _named([0.0, 0.0]), "method": "scale"},
+         "bottomup: is all zero, so it cannot be scaled to the top-down total"),
+        ({"topdown": _named([3e12, 1.0]), "bottomup": _named([1.0, 1.0])},
+         "keep total: more than 250,000,000,000,000 units, the largest amount kept exact"),
+        ({"topdown": _named([1.0, 1.0]), "bottomup": _named([1.0, 3e12]), "method": "accept"},
+         "accept total: more than 250,000,000,000,000 units, the largest amount kept exact"),
+    ],
+)  # fmt: skip
+def test_refusals_are_one_exact_line(kwargs, message):
+    args = {"topdown": TD, "bottomup": BU, **kwargs}
+    with pytest.raises(PlanError) as e:
+        reconcile(**args)
+    assert str(e.value) == message
+
+
+def test_a_long_dataframe_with_one_dimension_is_accepted():
+    td = pd.DataFrame({"region": ["a", "b"], "target": [1.0, 2.0]})
+    bu = pd.DataFrame({"region": ["b", "a"], "target": [4.0, 1.0]})
+    r = reconcile(td, bu, method="accept", unit=1)
+    assert r.proposal.to_dict() == {"a": 1.0, "b": 4.0}
+    assert r.gaps["level"].tolist() == ["total", "detail", "detail"]
+    assert r.gaps["gap"].tolist() == [2.0, 0.0, 2.0]
+
+
+def test_the_reconciliation_records_its_method_and_totals():
+    r = reconcile(TD, BU * 2, method="scale")
+    assert (r.method, r.total_topdown, r.total_bottomup, r.total_proposal) == ("scale", 1500.0, 3000.0, 1500.0)
+    assert type(r.total_topdown) is float and type(r.total_bottomup) is float
+    assert reconcile(TD, BU, method="accept").method == "accept"
+
+
+def test_gaps_rows_are_numbered_and_list_only_members_present():
+    # A categorical dimension with a category no row uses (N) gets no row of its own, and the
+    # gaps table is numbered 0..n-1 so that .loc and .iloc agree.
+    region = pd.Categorical(["W", "E", "W", "E"], categories=["E", "N", "W"])
+    idx = pd.MultiIndex.from_arrays([region, ["p", "p", "q", "q"]], names=["region", "product"])
+    td = pd.Series([1.0, 2.0, 3.0, 4.0], index=idx)
+    g = reconcile(td, td * 2).gaps
+    assert g.index.equals(pd.RangeIndex(len(g)))
+    assert g["level"].tolist() == ["total", "region", "region", "product", "product"] + ["detail"] * 4
+    assert g["region"].tolist() == [None, "W", "E", None, None, "W", "E", "W", "E"]  # first appearance
+    assert g["topdown"].tolist() == [10.0, 4.0, 6.0, 3.0, 7.0, 1.0, 2.0, 3.0, 4.0]
+    assert reconcile(TD, BU).gaps.loc[8, "gap"] == 0.0  # West Classic, the last row
+
+
+@pytest.mark.parametrize("whole", ["topdown", "bottomup"])
+def test_whole_amounts_on_one_side_only_match_the_reference(whole):
+    # One side in whole cents, the other with a part of a cent: the gaps are taken from the
+    # amounts themselves, not from a count of cents on one side only.
+    idx = pd.Index(["a", "b", "c"], name="member")
+    cents, odd = pd.Series([1.00, 2.00, 40.00], index=idx), pd.Series([1.005, 2.00, 38.125], index=idx)
+    td, bu = (cents, odd) if whole == "topdown" else (odd, cents)
+    r = assert_matches_the_reference(td, bu, method="blend", alpha=0.5)
+    assert r.gaps["topdown"].tolist() == [43.0, 1.0, 2.0, 40.0] if whole == "topdown" else [41.13, 1.005, 2.0, 38.125]
+
+
+def test_zero_topdowns_of_amounts_in_parts_of_a_unit_give_no_percentage_and_no_warning():
+    # 0.125 is not a whole number of cents: the ratios are taken in floats, and a TD of 0 must
+    # give <NA> (gap not 0) or 0% (gap 0) without a division warning.
+    idx = pd.Index(["new", "none", "same", "one"], name="member")
+    td = pd.Series([0.0, 0.0, 0.125, 1.0], index=idx)
+    bu = pd.Series([0.125, 0.0, 0.125, 1.25], index=idx)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = reconcile(td, bu, tolerance=0.1).gaps
+    assert str(g["gap_pct"].dtype) == "Float64"
+    assert g["gap_pct"].tolist()[0] == 0.333333333333  # 0.375 / 1.125
+    assert g["gap_pct"].isna().tolist() == [False, True, False, False, False]
+    assert g["gap_pct"].tolist()[2:] == [0.0, 0.0, 0.25]
+    assert g["within_tolerance"].tolist() == [False, False, True, True, False]
+    assert g["flag"].tolist() == ["above", "above", "ok", "ok", "above"]
+    assert_matches_the_reference(td, bu, tolerance=0.1)
+
+
+def test_half_a_cent_on_a_large_amount_is_not_taken_for_a_whole_cent():
+    # 24,000,000.005 is 2,400,000,000.5 cents: a slack relative to the size (1e-9 of it is 2.4
+    # cents) took it for whole cents, rounded to the even cent: no gap and a total a cent short.
+    idx = pd.Index(["a", "b"], name="member")
+    td, bu = pd.Series([24_000_000.005, 1.0], index=idx), pd.Series([24_000_000.0, 1.0], index=idx)
+    r = reconcile(td, bu, method="keep")
+    assert r.proposal.tolist() == [24_000_000.01, 1.0] and r.total_proposal == 24_000_001.01
+    g = r.gaps  # amounts in parts of a cent are taken as the floats they are
+    assert g["topdown"].tolist() == [24_000_001.005, 24_000_000.005, 1.0]
+    assert g["gap"].tolist() == pytest.approx([-0.005, -0.005, 0.0], abs=1e-8)
+    assert g["gap_pct"].tolist() == [-2.08e-10, -2.08e-10, 0.0] and g["flag"].tolist() == ["ok", "ok", "ok"]

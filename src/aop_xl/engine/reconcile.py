@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from aop_xl.errors import PlanError
-from aop_xl.units import check_unit, check_units, from_units, round_places
+from aop_xl.units import check_unit, check_units, from_units, is_whole, round_places
 
 METHODS = ("keep", "accept", "blend", "scale")
 PCT_DECIMALS = 12
@@ -69,7 +69,7 @@ def _as_series(x, name: str) -> pd.Series:
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise PlanError(f"{name}[{x.index[i]!r}]: must be a finite number >= 0, got {values[i]!r}")
+        raise PlanError(f"{name}[{x.index[i]!r}]: must be a finite number >= 0, got {float(values[i])!r}")
     names = [n if n is not None else f"level_{i}" for i, n in enumerate(x.index.names)]
     clash = [n for n in names if n in _RESERVED]
     if clash:
@@ -93,8 +93,10 @@ def _align(td: pd.Series, bu: pd.Series) -> pd.Series:
 
 def _amounts(values: np.ndarray, unit: float) -> tuple[np.ndarray, bool]:
     # Whole units (int64) when every amount is a whole number of the unit, else the floats.
+    # The slack is units.is_whole's: a relative 1e-9 took half a cent of 24,000,000.005 for a
+    # whole number of cents (and rounded it to the even cent).
     q = values / unit
-    if np.all(np.abs(q - np.round(q)) <= 1e-9 * np.maximum(1.0, np.abs(q))):
+    if np.all(is_whole(q)):
         return np.round(q).astype(np.int64), True
     return values, False
 
