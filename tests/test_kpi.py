@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 import tomllib
 from decimal import Decimal
 from fractions import Fraction
@@ -419,3 +420,36 @@ def test_a_lag_on_an_exact_half_rounds_away_from_zero():
     # The threshold is rounded the same way: a lag of exactly it is not above it.
     assert rag(8191, 8192, red=0.5, amber=0.0001220703125) == "green"
     assert rag(8191, 8192, red=0.5, amber=0.000122070312) == "amber"
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        # Several bad values: the first is named.
+        (lambda: lag([1, float("inf"), float("-inf")], 1), "actual: must be finite numbers, got inf"),
+        (lambda: lag(1, 1, ["up", "down"]), "direction: must be 'higher' or 'lower', got 'up'"),
+        (lambda: health_score([-1, -2], 1, 0, 0), "frequency: must be >= 0, got -1"),
+        (lambda: health_score(1, 1, 0, [-100, 101, 102]), "nps: must be between -100 and 100, got 101"),
+        (lambda: health_score(1, 1, 0, 0, frequency_benchmark=0), "frequency_benchmark: must be > 0, got 0"),
+        (lambda: health_score(1, 1, 0, 0, order_value_benchmark=-1.5), "order_value_benchmark: must be > 0, got -1.5"),
+        (lambda: health_score(1, 1, 0, 0, complaint_ceiling=float("nan")), "complaint_ceiling: must be > 0, got nan"),
+        (lambda: health_score(1, 1, 0, 0, weights={"nps": 1, "loyalty": 1}),
+         "weights: 'loyalty' is not one of ('frequency', 'order_value', 'complaint_rate', 'nps')"),
+        (lambda: health_score(1, 1, 0, 0, weights=[1, 1, 1, float("inf")]), "weights: must be finite numbers, got inf"),
+        (lambda: health_tier(50, healthy=60, watch=80), "watch: must not exceed healthy, got watch=80, healthy=60"),
+    ],
+)
+def test_messages_name_the_first_bad_value_and_the_field(call, message):
+    with pytest.raises(PlanError) as err:
+        call()
+    assert str(err.value) == message
+
+
+def test_watch_may_equal_healthy():
+    assert health_tier([70, 69.9], healthy=70, watch=70).tolist() == ["healthy", "at_risk"]
+
+
+def test_targets_of_zero_give_no_numpy_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert lag([5, 0, 1], [0, 0, 2], ["higher", "lower", "lower"]).tolist() == [0.0, 0.0, -1.0]

@@ -350,14 +350,25 @@ def deal_table(deals) -> pd.DataFrame:
         raise PlanError(f"deals: missing column(s) {', '.join(missing)}")
     out = deals.loc[:, list(DEAL_COLUMNS)].copy()
     for col in ("fy", "period", "order"):
-        out[col] = pd.to_numeric(out[col], errors="raise").astype(np.int64)
+        out[col] = _deal_numbers(out[col], col, whole=True).astype(np.int64)
     for col in ("amount", "cycle_days", "complaint", "nps"):
-        out[col] = pd.to_numeric(out[col], errors="raise").astype(float)
+        out[col] = _deal_numbers(out[col], col, whole=False)
     if not np.isfinite(out["amount"]).all():
         raise PlanError("deals.amount: must be finite numbers")
     if not out["period"].between(1, 12).all():
         raise PlanError("deals.period: must be fiscal months 1..12")
     return out
+
+
+def _deal_numbers(values: pd.Series, col: str, whole: bool) -> pd.Series:
+    # A value that is not a number (or, for whole numbers, not a finite integer) is named, not a raw ValueError.
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    bad = ~np.isfinite(v) | (v != np.round(v)) if whole else v.isna() & values.notna()
+    if bad.any():
+        first = values[bad].iloc[0]
+        first = first.item() if isinstance(first, np.generic) else first
+        raise PlanError(f"deals.{col}: must be {'whole numbers' if whole else 'numbers'}, got {first!r}")
+    return v
 
 
 def _window(d: pd.DataFrame, fy: int, first: int, last: int) -> pd.DataFrame:
