@@ -107,7 +107,7 @@ def test_deal_kpis_amounts_below_one():
     # A bought in the prior year's April: within the 12 months to March, so not churned.
     ([(-1, 4, "A", 100.0, 1)], 0.0),
     # B's prior-year purchases were all returned: not a customer of the prior year.
-    ([(-1, 1, "A", 100.0, 1), (-1, 1, "B", 50.0, 1), (-1, 2, "B", -50.0, 0)], 1.0),
+    ([(-1, 1, "A", 100.0, 1), (0, 1, "A", 10.0, 1), (-1, 1, "B", 50.0, 1), (-1, 2, "B", -50.0, 0)], 0.0),
     # B's net purchase of half a unit makes it a customer who churned.
     ([(-1, 1, "A", 100.0, 1), (0, 1, "A", 10.0, 1), (-1, 1, "B", 0.5, 1)], 0.5),
     # A bought and returned everything in the 12 months: no net purchase, churned.
