@@ -80,6 +80,10 @@ def test_customer_health_without_orders_this_year():
     assert h[["frequency", "order_value_ratio", "score"]].values.tolist() == [[0.0, 0.0, 0.0]] * 2
     one = no_warnings(customer_health, deals((0, 1, "A", 10.0, 1)), 1)
     assert one[["frequency", "order_value_ratio", "score"]].values.tolist() == [[1.0, 1.0, 100.0]]
+    # B was invoiced without an order: no order value, and no division warning.
+    invoiced = no_warnings(customer_health, deals((0, 1, "A", 10.0, 1), (0, 2, "B", 5.0, 0)), 2)
+    assert invoiced["order_value"].tolist() == [10.0, 0.0]
+    assert invoiced["score"].tolist() == pytest.approx([(100 + 100 * 10 / 15) / 2, 0.0])
 
 
 def test_customer_health_of_no_deals_is_empty():
