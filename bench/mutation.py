@@ -65,6 +65,7 @@ ENGINE_TESTS = [
         "test_inyear_plan",
         "test_inyear_commission",
         "test_inyear_kpi",
+        "test_inyear_deals",
         "test_reference_cube",
         "test_reference_split",
         "test_reference_spread",
