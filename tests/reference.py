@@ -229,7 +229,9 @@ def split(total, weights, unit=0.01, locks=None, *, round_total=False, allow_neg
         if not allow_negative:
             raise RefError("total: must be >= 0 (allow_negative for a planned decline)")
         sign = -1
-    w = whole_weights(list(weights))
+    # A locked member's weight takes no part in the split (docs/engine.md, "Weights are
+    # decimals"): it counts as 0, so it neither sets the decimal places nor the sum.
+    w = whole_weights([0 if i in (locks or {}) else x for i, x in enumerate(weights)])
     lock_units = {}
     for pos, amount in (locks or {}).items():
         u = units(amount, unit, field=f"locks[{pos}]")

@@ -171,3 +171,12 @@ def test_every_part_is_the_floor_or_ceiling_of_its_exact_share(n, weights):
     for g, wi in zip(got, w):
         share = Fraction(n * wi, sum(w))
         assert share - 1 < g < share + 1
+
+
+def test_a_locked_members_weight_takes_no_part_in_the_split():
+    # Hypothesis found it: with the locked member's weight counted, the weights add up past
+    # 2^31 and are reduced, and 0.00001 would vanish.
+    weights = [0.0, 0.00001, 0.00005, 21474.83643]
+    assert ref.split(0.03, weights, unit=0.01, locks={3: 0}) == [0, 1, 2, 0]
+    assert (np.round(split(0.03, weights, unit=0.01, locks={3: 0}) / 0.01).astype(int).tolist() == [0, 1, 2, 0])
+    assert ref.split(0.01, [0.0, 0.0, 0.00001, 21474.83648], unit=0.01, locks={3: 0}) == [0, 0, 1, 0]
